@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites (and importable by the local stack)."""

@@ -1,0 +1,57 @@
+"""Start a moto server on loopback, on a free port, for tests and local tooling.
+
+Usage::
+
+    from tests.support.moto_server import start_moto_server
+    url, stop = start_moto_server()
+    ...
+    stop()
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from collections.abc import Callable
+
+from moto.server import ThreadedMotoServer
+
+HOST = "127.0.0.1"
+
+
+def free_port(host: str = HOST) -> int:
+    """Ask the kernel for a port nobody is listening on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError as exc:  # still starting
+            last_error = exc
+            time.sleep(0.05)
+    raise RuntimeError(f"moto server at {url} did not come up: {last_error}")
+
+
+def start_moto_server(port: int | None = None) -> tuple[str, Callable[[], None]]:
+    """Start a ThreadedMotoServer on 127.0.0.1 and return (url, stop)."""
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    url = f"http://{HOST}:{port}"
+    _wait_until_up(url)
+    return url, server.stop
+
+
+def reset_moto_server(url: str) -> None:
+    """Drop every resource the server holds (between tests that need a clean account)."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+        pass
