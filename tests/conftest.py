@@ -23,3 +23,16 @@ def moto_server_url():
         yield url
     finally:
         stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset_container_caches():
+    """Every test starts as a cold container: no cached clients, catalog or settings."""
+    try:
+        from token_profiler.clients import clear_caches
+    except ImportError:  # a suite that does not ship the domain package on its path
+        yield
+        return
+    clear_caches()
+    yield
+    clear_caches()

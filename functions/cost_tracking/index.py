@@ -1,0 +1,43 @@
+"""Scheduled aggregator: yesterday (UTC) by default, or the date or range given in the event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aws_lambda_powertools import Logger
+from token_profiler import dates, jobs, settings
+from token_profiler.clients import aws_client
+from token_profiler.storage import UsageTable
+
+SETTINGS = settings.load("cost_tracking")
+logger = Logger()
+
+
+def _request(event) -> dict:
+    if not isinstance(event, dict):
+        return {}
+    # EventBridge rules wrap the payload in "detail"; Scheduler passes the input as is
+    source = event.get("detail") if isinstance(event.get("detail"), dict) else event
+    return {k: v for k, v in source.items() if k in ("date", "start_date", "end_date")}
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    today = dates.today()
+    days = dates.aggregation_days(
+        _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
+    )
+    summary = jobs.run(
+        days,
+        logs_client=aws_client("logs"),
+        table=UsageTable(aws_client("dynamodb"), SETTINGS.table_name),
+        s3_client=aws_client("s3"),
+        bucket=SETTINGS.s3_bucket,
+        log_group=SETTINGS.log_group_api,
+        catalog=SETTINGS.catalog,
+        retention_days=SETTINGS.retention_days,
+    )
+    for warning in summary.warnings:
+        logger.warning(warning)
+    logger.info("aggregation finished", extra={"summary": summary.as_dict()})
+    return {"body": "Calculation Finished!", "summary": summary.as_dict()}

@@ -1,0 +1,202 @@
+"""Parse usage lines and sum them per (tenant, model as called, day); price the sums.
+
+This is the hot path of the aggregator (a benchmark feeds it hundreds of thousands of lines), so
+``DayAggregate.add`` stays lean: one ``json.loads`` and plain dict access per line.
+
+    agg = DayAggregate("2026-11-26")
+    for message in lines:
+        agg.add(message)
+    rows = build_rows(agg, load_catalog(), retention_days=400)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from json import JSONDecoder, loads
+from typing import Any
+
+from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
+from token_profiler.prices import Catalog
+
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
+
+# Fast path for the logger's compact JSON: decode only the token_usage object. Inside a JSON string
+# every quote is escaped, so these substrings can only be real keys of the line, never prompt text.
+_MARKER = f'"message":"{USAGE_MARKER}"'
+_USAGE_KEY = '"token_usage":{'
+_USAGE_OFFSET = len(_USAGE_KEY) - 1
+_raw_decode = JSONDecoder().raw_decode
+
+
+def _usage_of(message: str) -> Any:
+    """The token_usage object of a usage line; raises one of _PARSE_ERRORS otherwise."""
+    start = message.find(_USAGE_KEY)
+    if start > 0 and message[0] == "{" and _MARKER in message:
+        return _raw_decode(message, start + _USAGE_OFFSET)[0]
+    # any other formatting (spaces, key order): the full parse decides
+    record = loads(message)
+    if record["message"] != USAGE_MARKER:
+        raise ValueError("not a usage line")
+    return record["token_usage"]
+
+
+def _count(value: Any) -> bool:
+    # bool is an int subclass; a token count must be a real non-negative int
+    return type(value) is int and value >= 0
+
+
+@dataclass
+class DayAggregate:
+    """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
+    [input, output, cache_read, cache_write, invocations]."""
+
+    day: str
+    sums: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    lines_read: int = 0
+    lines_skipped: int = 0
+    duplicates: int = 0
+
+    def add(self, message: str) -> bool:
+        """Count one CloudWatch message; returns False when it was skipped or a duplicate."""
+        self.lines_read += 1
+        try:
+            usage = _usage_of(message)
+            if usage["schema_version"] != USAGE_SCHEMA_VERSION:
+                raise ValueError("unknown schema version")
+            tenant = usage["tenant_id"]
+            request_id = usage["request_id"]
+            model_id = usage["model_id"]
+            region = usage.get("region", "")
+            i = usage["input_tokens"]
+            o = usage["output_tokens"]
+            cr = usage.get("cache_read_input_tokens", 0)
+            cw = usage.get("cache_write_input_tokens", 0)
+        except _PARSE_ERRORS:
+            self.lines_skipped += 1
+            return False
+        if not (
+            type(tenant) is str
+            and tenant
+            and type(request_id) is str
+            and request_id
+            and type(model_id) is str
+            and model_id
+            and type(region) is str
+            and _count(i)
+            and _count(o)
+            and _count(cr)
+            and _count(cw)
+        ):
+            self.lines_skipped += 1
+            return False
+        seen = self.seen
+        if request_id in seen:
+            self.duplicates += 1
+            return False
+        seen.add(request_id)
+        key = (tenant, model_id, region)
+        total = self.sums.get(key)
+        if total is None:
+            self.sums[key] = [i, o, cr, cw, 1]
+        else:
+            total[0] += i
+            total[1] += o
+            total[2] += cr
+            total[3] += cw
+            total[4] += 1
+        return True
+
+    @property
+    def lines_counted(self) -> int:
+        return len(self.seen)
+
+
+def ttl_for(day: str, retention_days: int) -> int | None:
+    if retention_days <= 0:
+        return None
+    expiry = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC) + dt.timedelta(days=retention_days)
+    return int(expiry.timestamp())
+
+
+def sort_key(day: str, model_id: str) -> str:
+    return f"{day}#{model_id}"
+
+
+def build_rows(
+    agg: DayAggregate, catalog: Catalog, retention_days: int = 400
+) -> tuple[list[dict], list[str]]:
+    """One row per (tenant, model) of the day, priced from its sums; and warnings.
+
+    Rows hold Python values (int, Decimal, bool, str) and no wall-clock time, so the same lines
+    always give identical rows.
+    """
+    grouped: dict[tuple[str, str], list[tuple[str, list[int]]]] = {}
+    for (tenant, model_id, region), sums in agg.sums.items():
+        grouped.setdefault((tenant, model_id), []).append((region, sums))
+    ttl = ttl_for(agg.day, retention_days)
+    rows: list[dict] = []
+    unpriced_models: set[str] = set()
+    for (tenant, model_id), parts in sorted(grouped.items()):
+        tokens = [0, 0, 0, 0, 0]
+        costs = [money.ZERO] * 4
+        regions: set[str] = set()
+        fallback = False
+        unpriced = False
+        for region, sums in parts:
+            for n in range(5):
+                tokens[n] += sums[n]
+            quote = catalog.quote(model_id, region)
+            if quote.unpriced:
+                unpriced = True
+                unpriced_models.add(model_id)
+                continue
+            regions.add(quote.region)
+            fallback = fallback or quote.fallback
+            part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3])
+            costs = [
+                money.add(costs[0], part.input),
+                money.add(costs[1], part.output),
+                money.add(costs[2], part.cache_read),
+                money.add(costs[3], part.cache_write),
+            ]
+        row = {
+            "pk": tenant,
+            "sk": sort_key(agg.day, model_id),
+            "date": agg.day,
+            "name": tenant,
+            "model_id": model_id,
+            "input_tokens": tokens[0],
+            "output_tokens": tokens[1],
+            "cache_read_input_tokens": tokens[2],
+            "cache_write_input_tokens": tokens[3],
+            "invocations": tokens[4],
+            "input_cost": costs[0],
+            "output_cost": costs[1],
+            "cache_read_cost": costs[2],
+            "cache_write_cost": costs[3],
+            "total_cost": money.add(*costs),
+            "unpriced": unpriced,
+            "price_region": "+".join(sorted(regions)),
+            "price_fallback": fallback,
+        }
+        if ttl is not None:
+            row["ttl"] = ttl
+        rows.append(row)
+    warnings = [
+        f"model {m} has no price: counted with cost 0 and flagged unpriced" for m in sorted(unpriced_models)
+    ]
+    return rows, warnings
+
+
+def aggregate_lines(
+    day: str, lines, catalog: Catalog, retention_days: int = 400
+) -> tuple[DayAggregate, list[dict], list[str]]:
+    """Convenience for benchmarks and the local stack: parse, sum and price an iterable of messages."""
+    agg = DayAggregate(day)
+    add = agg.add
+    for message in lines:
+        add(message)
+    rows, warnings = build_rows(agg, catalog, retention_days)
+    return agg, rows, warnings

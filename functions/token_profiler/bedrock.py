@@ -1,0 +1,147 @@
+"""Calls to bedrock-runtime: Converse for text models, InvokeModel for embedding models.
+
+One client per container (``get_client``). Timeouts are set so a call ends well inside the API
+function's 28 s Lambda timeout (itself under API Gateway's 29 s), and botocore does not retry:
+a throttled caller gets 429 with Retry-After instead of a hidden retry loop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from token_profiler.errors import BadRequest, BedrockFailed, BedrockThrottled, BedrockTimeout
+from token_profiler.prices import Model
+from token_profiler.usage import Usage
+
+RETRY_AFTER_SECONDS = 1
+_THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}
+_BAD_REQUEST = {"ValidationException", "ResourceNotFoundException"}
+_TIMEOUT = {"ModelTimeoutException"}
+_NOT_READY = {"ModelNotReadyException"}
+
+
+@cache
+def get_client(
+    endpoint_url: str | None, region: str, connect_timeout: float = 3.0, read_timeout: float = 20.0
+):
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        tcp_keepalive=True,
+    )
+    return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+@dataclass(frozen=True)
+class Result:
+    text: str | None
+    embedding: list | None
+    usage: Usage
+
+
+def _call(fn, **kwargs: Any) -> dict[str, Any]:
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        HTTPClientError,
+        ReadTimeoutError,
+    )
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
+    )
+
+    try:
+        return fn(**kwargs)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        detail = error.get("Message") or code or "error"
+        if code in _THROTTLED or status == 429:
+            raise BedrockThrottled(
+                f"Bedrock is throttling this model: {detail}", RETRY_AFTER_SECONDS
+            ) from None
+        if code in _BAD_REQUEST or (status and 400 <= status < 500 and code not in _NOT_READY):
+            if code == "AccessDeniedException":
+                raise BedrockFailed(f"Bedrock refused the call: {detail}") from None
+            raise BadRequest(f"Bedrock rejected the request: {detail}") from None
+        if code in _TIMEOUT or status == 504:
+            raise BedrockTimeout(f"the model did not answer in time: {detail}") from None
+        raise BedrockFailed(f"Bedrock failed: {detail}") from None
+    except ReadTimeoutError:
+        raise BedrockTimeout("the model did not answer in time") from None
+    except (ConnectTimeoutError, BotoConnectionError, HTTPClientError):
+        raise BedrockFailed("could not reach Bedrock") from None
+
+
+def _int(value: Any) -> int:
+    return value if type(value) is int and value >= 0 else 0
+
+
+def converse(client: Any, model_id: str, inputs: str, inference: dict[str, Any]) -> Result:
+    kwargs: dict[str, Any] = {
+        "modelId": model_id,
+        "messages": [{"role": "user", "content": [{"text": inputs}]}],
+    }
+    if inference:
+        kwargs["inferenceConfig"] = inference
+    response = _call(client.converse, **kwargs)
+    try:
+        blocks = response["output"]["message"]["content"]
+        text = "".join(block.get("text", "") for block in blocks if isinstance(block, dict))
+        usage = response["usage"]
+    except (KeyError, TypeError):
+        raise BedrockFailed("Bedrock answered without a message or usage") from None
+    return Result(
+        text=text,
+        embedding=None,
+        usage=Usage(
+            input_tokens=_int(usage.get("inputTokens")),
+            output_tokens=_int(usage.get("outputTokens")),
+            cache_read_input_tokens=_int(usage.get("cacheReadInputTokens", 0)),
+            cache_write_input_tokens=_int(usage.get("cacheWriteInputTokens", 0)),
+        ),
+    )
+
+
+def embedding_body(api: str, inputs: str) -> dict[str, Any]:
+    if api == "cohere-embed":
+        return {"texts": [inputs], "input_type": "search_document"}
+    return {"inputText": inputs}
+
+
+def embed(client: Any, model: Model, model_id: str, inputs: str) -> Result:
+    response = _call(
+        client.invoke_model,
+        modelId=model_id,
+        body=json.dumps(embedding_body(model.api, inputs)).encode("utf-8"),
+        contentType="application/json",
+        accept="application/json",
+    )
+    try:
+        payload = json.loads(response["body"].read())
+    except (KeyError, ValueError, AttributeError):
+        raise BedrockFailed("Bedrock answered with an unreadable body") from None
+    if model.api == "cohere-embed":
+        vectors = payload.get("embeddings") if isinstance(payload, dict) else None
+        if isinstance(vectors, dict):  # embedding_types requested: {"float": [[...]]}
+            vectors = vectors.get("float")
+        embedding = vectors[0] if isinstance(vectors, list) and vectors else None
+    else:
+        embedding = payload.get("embedding") if isinstance(payload, dict) else None
+    if not isinstance(embedding, list):
+        raise BedrockFailed("Bedrock answered without an embedding")
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    header_count = headers.get("x-amzn-bedrock-input-token-count")
+    if header_count is not None and str(header_count).isdigit():
+        input_tokens = int(header_count)
+    else:
+        input_tokens = _int(payload.get("inputTextTokenCount"))
+    return Result(text=None, embedding=embedding, usage=Usage(input_tokens=input_tokens))

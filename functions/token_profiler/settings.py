@@ -1,0 +1,127 @@
+"""Settings read from the environment once, at cold start, into one typed object.
+
+``load(function_key)`` validates what that function needs and raises ``ConfigError`` naming the
+variable, so a bad deployment fails at init rather than inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from token_profiler.errors import ConfigError
+from token_profiler.prices import Catalog, load_catalog
+
+# Which variables each function cannot run without.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "invoke_model": (),
+    "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
+    "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
+    "ddb_cost_retrieval": ("TABLE_NAME",),
+}
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    function: str
+    bedrock_url: str | None = None
+    bedrock_region: str = "us-east-1"
+    enabled_models: frozenset[str] = frozenset()
+    price_overrides: str | None = None
+    max_input_chars: int = 100_000
+    log_prompts: bool = False
+    log_group_api: str = ""
+    s3_bucket: str = ""
+    table_name: str = ""
+    retention_days: int = 400
+    admin_group: str = "admin"
+    max_range_days: int = 31
+    bedrock_connect_timeout: float = 3.0
+    bedrock_read_timeout: float = 20.0
+
+    @property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.price_overrides)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise ConfigError(f"{name}: must be true or false, got {raw!r}")
+
+
+def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings of one function (its key, e.g. ``invoke_model``)."""
+    env = os.environ if environ is None else environ
+    if function not in REQUIRED:
+        raise ConfigError(f"unknown function key {function!r}")
+    for name in REQUIRED[function]:
+        if not env.get(name, "").strip():
+            raise ConfigError(f"{name}: required by {function} but not set")
+    region = (
+        env.get("BEDROCK_REGION", "").strip()
+        or env.get("AWS_REGION", "").strip()
+        or env.get("AWS_DEFAULT_REGION", "").strip()
+        or "us-east-1"
+    )
+    bedrock_url = env.get("BEDROCK_URL", "").strip() or None
+    if bedrock_url and not bedrock_url.startswith(("http://", "https://")):
+        raise ConfigError(f"BEDROCK_URL: must start with http:// or https://, got {bedrock_url!r}")
+    enabled = frozenset(m.strip() for m in env.get("ENABLED_MODELS", "").split(",") if m.strip())
+    overrides = env.get("PRICE_OVERRIDES", "").strip() or None
+    settings = Settings(
+        function=function,
+        bedrock_url=bedrock_url,
+        bedrock_region=region,
+        enabled_models=enabled,
+        price_overrides=overrides,
+        max_input_chars=_int(env, "MAX_INPUT_CHARS", 100_000, 1, 10_000_000),
+        log_prompts=_bool(env, "LOG_PROMPTS"),
+        log_group_api=env.get("LOG_GROUP_API", "").strip(),
+        s3_bucket=env.get("S3_BUCKET", "").strip(),
+        table_name=env.get("TABLE_NAME", "").strip(),
+        retention_days=_int(env, "RETENTION_DAYS", 400, 0, 36_500),
+        admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
+        max_range_days=_int(env, "MAX_RANGE_DAYS", 31, 1, 3_660),
+        bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),
+        bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
+    )
+    # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
+    catalog = settings.catalog
+    unknown = [m for m in enabled if catalog.resolve(m) is None]
+    if unknown:
+        raise ConfigError(f"ENABLED_MODELS: not in the price catalog: {', '.join(sorted(unknown))}")
+    return settings

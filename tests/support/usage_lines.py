@@ -1,0 +1,48 @@
+"""Build usage lines as the invoke function's logger writes them (for tests, the local stack, benchmarks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def usage_line(
+    *,
+    tenant: str,
+    request_id: str,
+    model_id: str,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read: int = 0,
+    cache_write: int = 0,
+    region: str = "us-east-1",
+    compact: bool = True,
+    **extra_usage: Any,
+) -> str:
+    usage = {
+        "schema_version": 1,
+        "tenant_id": tenant,
+        "request_id": request_id,
+        "model_id": model_id,
+        "region": region,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_input_tokens": cache_read,
+        "cache_write_input_tokens": cache_write,
+        "latency_ms": 321,
+    }
+    usage.update(extra_usage)
+    record = {
+        "level": "INFO",
+        "location": "invoke_model:40",
+        "message": "TOKEN_USAGE",
+        "timestamp": "2026-11-26 10:00:00,000+0000",
+        "service": "invoke_model",
+        "cold_start": False,
+        "function_name": "demo_invoke_model",
+        "correlation_id": request_id,
+        "token_usage": usage,
+    }
+    if compact:
+        return json.dumps(record, separators=(",", ":"))
+    return json.dumps(record)
