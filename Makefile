@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STACK ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-unit test-integration lint clean
+.PHONY: help venv browser test test-unit test-integration lint clean
 
 help:
 	@echo "make test       install what the tests need and run the whole suite"
@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements/runtime.txt requirements/dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
-test: venv
+test: venv browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: venv
@@ -32,6 +32,10 @@ test-integration: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check functions scripts tests
+
+# Debian's chromium for the browser tests: Playwright drives it, it never downloads a browser of its own.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; }
 
 clean:
 	rm -rf build .pytest_cache
