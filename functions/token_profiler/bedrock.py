@@ -17,10 +17,14 @@ from token_profiler.prices import Model
 from token_profiler.usage import Usage
 
 RETRY_AFTER_SECONDS = 1
-_THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}
+_THROTTLED = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ServiceQuotaExceededException",
+    "ModelNotReadyException",
+}
 _BAD_REQUEST = {"ValidationException", "ResourceNotFoundException"}
 _TIMEOUT = {"ModelTimeoutException"}
-_NOT_READY = {"ModelNotReadyException"}
 
 
 @cache
@@ -68,12 +72,11 @@ def _call(fn, **kwargs: Any) -> dict[str, Any]:
             raise BedrockThrottled(
                 f"Bedrock is throttling this model: {detail}", RETRY_AFTER_SECONDS
             ) from None
-        if code in _BAD_REQUEST or (status and 400 <= status < 500 and code not in _NOT_READY):
-            if code == "AccessDeniedException":
-                raise BedrockFailed(f"Bedrock refused the call: {detail}") from None
-            raise BadRequest(f"Bedrock rejected the request: {detail}") from None
-        if code in _TIMEOUT or status == 504:
+        if code in _TIMEOUT or status in (408, 504):
             raise BedrockTimeout(f"the model did not answer in time: {detail}") from None
+        if code in _BAD_REQUEST:
+            raise BadRequest(f"Bedrock rejected the request: {detail}") from None
+        # access denied, model errors and 5xx are our side's or the provider's failure, not the caller's
         raise BedrockFailed(f"Bedrock failed: {detail}") from None
     except ReadTimeoutError:
         raise BedrockTimeout("the model did not answer in time") from None

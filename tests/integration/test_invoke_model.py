@@ -1,0 +1,365 @@
+"""invoke_model end to end: REST proxy events in, Bedrock answered by botocore's Stubber."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+
+from tests.support.lambda_env import LambdaContext, claims_for, load_handler, log_records, rest_event
+
+pytestmark = pytest.mark.integration
+
+SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"
+HAIKU35 = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+PROMPT = "What is Amazon.com? secret-prompt-marker-4711"
+
+
+@pytest.fixture
+def invoke(monkeypatch):
+    """A cold-started invoke_model with a stubbed Bedrock client; returns (call, stubber, logs)."""
+    monkeypatch.setenv("BEDROCK_REGION", "us-east-1")
+    monkeypatch.delenv("ENABLED_MODELS", raising=False)
+    monkeypatch.delenv("LOG_PROMPTS", raising=False)
+    state = {}
+
+    def start(**env):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        module, logs = load_handler("invoke_model")
+        client = boto3.client("bedrock-runtime", region_name="us-east-1")
+        stubber = Stubber(client)
+        stubber.activate()
+        monkeypatch.setattr(module, "get_client", lambda *args: client)
+        state.update(module=module, logs=logs, stubber=stubber, client=client)
+
+        def call(model_id=SONNET, body=None, claims=None, **kwargs):
+            if body is None and "raw_body" not in kwargs:
+                body = {"inputs": PROMPT}
+            event = rest_event(
+                "/invoke_model",
+                body=body,
+                claims=claims if claims is not None else claims_for("tenant-1"),
+                query={"model_id": model_id} if model_id is not None else None,
+                **kwargs,
+            )
+            response = module.lambda_handler(event, LambdaContext())
+            return response, json.loads(response["body"])
+
+        state["call"] = call
+        return state
+
+    yield start
+    if "stubber" in state:
+        state["stubber"].deactivate()
+
+
+def converse_response(text="Amazon.com is an online retailer.", i=10, o=282, cr=None, cw=None):
+    usage = {"inputTokens": i, "outputTokens": o, "totalTokens": i + o}
+    if cr is not None:
+        usage["cacheReadInputTokens"] = cr
+        usage["cacheWriteInputTokens"] = cw
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": usage,
+        "metrics": {"latencyMs": 400},
+    }
+
+
+def usage_lines(logs):
+    return [r for r in log_records(logs) if r.get("message") == "TOKEN_USAGE"]
+
+
+def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
+    s = invoke()
+    s["stubber"].add_response(
+        "converse",
+        converse_response(),
+        expected_params={
+            "modelId": SONNET,
+            "messages": [{"role": "user", "content": [{"text": PROMPT}]}],
+            "inferenceConfig": {
+                "maxTokens": 4096,
+                "temperature": 0.8,
+                "topP": 0.9,
+                "stopSequences": ["Human:"],
+            },
+        },
+    )
+    body = {
+        "inputs": PROMPT,
+        "parameters": {"maxTokenCount": 4096, "temperature": 0.8, "topP": 0.9, "stopSequences": ["Human:"]},
+    }
+    response, payload = s["call"](body=body, request_id="req-abc")
+    assert response["statusCode"] == 200
+    # 10 × 0.003 / 1000 + 282 × 0.015 / 1000 = 0.00003 + 0.00423
+    assert payload == [
+        {
+            "generated_text": "Amazon.com is an online retailer.",
+            "usage": {
+                "input_tokens": 10,
+                "output_tokens": 282,
+                "cache_read_input_tokens": 0,
+                "cache_write_input_tokens": 0,
+                "cost": "0.00426",
+            },
+        }
+    ]
+    (line,) = usage_lines(s["logs"])
+    usage = line["token_usage"]
+    assert {k: v for k, v in usage.items() if k != "latency_ms"} == {
+        "schema_version": 1,
+        "tenant_id": "tenant-1",
+        "request_id": "req-abc",
+        "model_id": SONNET,
+        "region": "us-east-1",
+        "input_tokens": 10,
+        "output_tokens": 282,
+        "cache_read_input_tokens": 0,
+        "cache_write_input_tokens": 0,
+    }
+    assert isinstance(usage["latency_ms"], int) and usage["latency_ms"] >= 0
+    s["stubber"].assert_no_pending_responses()
+
+
+def test_cache_tokens_of_a_profile_id_are_reported_and_priced(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response(i=100, o=50, cr=1000, cw=2000))
+    response, payload = s["call"](model_id=HAIKU35)
+    assert response["statusCode"] == 200
+    # 100×0.0008 + 50×0.004 + 1000×0.00008 + 2000×0.001, all / 1000
+    assert payload[0]["usage"]["cost"] == "0.00236"
+    (line,) = usage_lines(s["logs"])
+    assert line["token_usage"]["model_id"] == HAIKU35
+    usage = line["token_usage"]
+    assert (usage["cache_read_input_tokens"], usage["cache_write_input_tokens"]) == (1000, 2000)
+
+
+def test_tenant_falls_back_to_the_username(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response())
+    s["call"](claims=claims_for(None, username="alice"))
+    (line,) = usage_lines(s["logs"])
+    assert line["token_usage"]["tenant_id"] == "alice"
+
+
+def stream(payload: dict) -> StreamingBody:
+    data = json.dumps(payload).encode()
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def test_titan_embedding_uses_invoke_model(invoke):
+    s = invoke()
+    s["stubber"].add_response(
+        "invoke_model",
+        {
+            "body": stream({"embedding": [0.25, -0.5], "inputTextTokenCount": 7}),
+            "contentType": "application/json",
+        },
+        expected_params={
+            "modelId": "amazon.titan-embed-text-v1",
+            "body": json.dumps({"inputText": PROMPT}).encode(),
+            "contentType": "application/json",
+            "accept": "application/json",
+        },
+    )
+    response, payload = s["call"](model_id="amazon.titan-embed-text-v1")
+    assert response["statusCode"] == 200
+    # 7 × 0.0001 / 1000
+    assert payload == [
+        {
+            "embedding": [0.25, -0.5],
+            "usage": {
+                "input_tokens": 7,
+                "output_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "cache_write_input_tokens": 0,
+                "cost": "0.0000007",
+            },
+        }
+    ]
+    assert usage_lines(s["logs"])[0]["token_usage"]["input_tokens"] == 7
+
+
+def test_cohere_embedding_reads_the_token_header(invoke):
+    s = invoke()
+    s["stubber"].add_response(
+        "invoke_model",
+        {
+            "body": stream({"id": "x", "embeddings": [[1.0, 2.0]], "texts": [PROMPT]}),
+            "contentType": "application/json",
+            "ResponseMetadata": {"HTTPHeaders": {"x-amzn-bedrock-input-token-count": "12"}},
+        },
+        expected_params={
+            "modelId": "cohere.embed-english-v3",
+            "body": json.dumps({"texts": [PROMPT], "input_type": "search_document"}).encode(),
+            "contentType": "application/json",
+            "accept": "application/json",
+        },
+    )
+    response, payload = s["call"](model_id="cohere.embed-english-v3")
+    assert response["statusCode"] == 200
+    assert payload[0]["embedding"] == [1.0, 2.0]
+    assert payload[0]["usage"]["input_tokens"] == 12 and payload[0]["usage"]["cost"] == "0.0000012"
+
+
+@pytest.mark.parametrize(
+    ("code", "http", "status"),
+    [
+        ("ThrottlingException", 429, 429),
+        ("ValidationException", 400, 400),
+        ("ModelTimeoutException", 408, 504),
+        ("InternalServerException", 500, 502),
+        ("ServiceUnavailableException", 503, 502),
+        ("ModelErrorException", 424, 502),
+        ("ModelNotReadyException", 429, 429),
+        ("AccessDeniedException", 403, 502),
+    ],
+)
+def test_bedrock_errors_map_to_statuses_without_usage_line(invoke, code, http, status):
+    s = invoke()
+    s["stubber"].add_client_error(
+        "converse", service_error_code=code, service_message="boom", http_status_code=http
+    )
+    response, payload = s["call"](request_id="req-err")
+    assert response["statusCode"] == status
+    assert set(payload) == {"message", "request_id"} and payload["request_id"] == "req-err"
+    assert "Traceback" not in response["body"]
+    if status == 429:
+        headers = {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
+        assert headers["Retry-After"] in ("1", ["1"])
+    assert usage_lines(s["logs"]) == []
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), 504),
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), 502),
+    ],
+)
+def test_timeouts_and_connection_errors(invoke, monkeypatch, error, status):
+    s = invoke()
+
+    def fail(**kwargs):
+        raise error
+
+    monkeypatch.setattr(s["client"], "converse", fail)
+    response, payload = s["call"]()
+    assert response["statusCode"] == status and payload["message"]
+    assert usage_lines(s["logs"]) == []
+
+
+LONG = "x" * 101
+
+
+@pytest.mark.parametrize(
+    ("model_id", "raw_body", "fragment"),
+    [
+        (SONNET, "", "body is required"),
+        (SONNET, "not json", "not valid JSON"),
+        (SONNET, "[1, 2]", "JSON object"),
+        (SONNET, '"text"', "JSON object"),
+        (SONNET, "{}", "inputs"),
+        (SONNET, '{"inputs": ""}', "inputs"),
+        (SONNET, '{"inputs": "   "}', "inputs"),
+        (SONNET, '{"inputs": 5}', "inputs"),
+        (SONNET, json.dumps({"inputs": LONG}), "longer than 100"),
+        (SONNET, '{"inputs": "hi", "extra": 1}', "extra"),
+        (SONNET, '{"inputs": "hi", "parameters": []}', "parameters"),
+        (SONNET, '{"inputs": "hi", "parameters": {"temperature": 1.5}}', "temperature"),
+        (SONNET, '{"inputs": "hi", "parameters": {"temperature": -0.1}}', "temperature"),
+        (SONNET, '{"inputs": "hi", "parameters": {"temperature": "hot"}}', "temperature"),
+        (SONNET, '{"inputs": "hi", "parameters": {"topP": 2}}', "topP"),
+        (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 0}}', "maxTokenCount"),
+        (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 4097}}', "4096"),
+        (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 10.5}}', "maxTokenCount"),
+        (SONNET, '{"inputs": "hi", "parameters": {"stopSequences": "x"}}', "stopSequences"),
+        (SONNET, '{"inputs": "hi", "parameters": {"seed": 1}}', "seed"),
+        (None, '{"inputs": "hi"}', "model_id"),
+        ("acme.unknown-v1", '{"inputs": "hi"}', "unknown model_id"),
+        ("anthropic.claude-3-sonnet", '{"inputs": "hi"}', "unknown model_id"),
+        ("bad model id!", '{"inputs": "hi"}', "malformed"),
+        ("amazon.nova-pro-v1:0", '{"inputs": "hi"}', "not enabled"),
+    ],
+)
+def test_bad_requests_get_400_naming_the_problem(invoke, model_id, raw_body, fragment):
+    s = invoke(MAX_INPUT_CHARS="100", ENABLED_MODELS=f"{SONNET},anthropic.claude-3-haiku-20240307-v1:0")
+    response, payload = s["call"](model_id=model_id, raw_body=raw_body)
+    assert response["statusCode"] == 400, payload
+    assert fragment in payload["message"]
+    assert "Traceback" not in response["body"]
+    assert usage_lines(s["logs"]) == []
+
+
+def test_unknown_route_and_method_get_json_404(invoke):
+    s = invoke()
+    module = s["module"]
+    for path, method in (("/nope", "POST"), ("/invoke_model", "GET")):
+        event = rest_event(path, body={}, claims=claims_for("tenant-1"), method=method, request_id="req-404")
+        response = module.lambda_handler(event, LambdaContext())
+        payload = json.loads(response["body"])
+        assert response["statusCode"] == 404
+        assert payload["request_id"] == "req-404" and payload["message"]
+
+
+def test_missing_identity_is_401(invoke):
+    s = invoke()
+    event = rest_event("/invoke_model", body={"inputs": "hi"}, claims=None, query={"model_id": SONNET})
+    response = s["module"].lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 401
+    assert usage_lines(s["logs"]) == []
+
+
+def test_prompt_and_token_are_not_logged_by_default(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response())
+    s["call"](headers={"Auth": "eyJhbGciOi.secret-token-marker.sig"})
+    s["stubber"].add_client_error("converse", service_error_code="ValidationException", http_status_code=400)
+    s["call"]()
+    text = s["logs"].getvalue()
+    assert "secret-prompt-marker-4711" not in text
+    assert "secret-token-marker" not in text
+
+
+def test_prompt_is_logged_when_log_prompts_is_true(invoke):
+    s = invoke(LOG_PROMPTS="true")
+    s["stubber"].add_response("converse", converse_response())
+    s["call"]()
+    assert "secret-prompt-marker-4711" in s["logs"].getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_INPUT_CHARS", "lots"),
+        ("LOG_PROMPTS", "maybe"),
+        ("ENABLED_MODELS", "acme.x"),
+        ("PRICE_OVERRIDES", "{"),
+    ],
+)
+def test_bad_settings_fail_the_cold_start_naming_the_variable(monkeypatch, name, value):
+    from token_profiler.errors import ConfigError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_handler("invoke_model")
+
+
+def test_one_bedrock_client_per_container(monkeypatch):
+    from token_profiler.bedrock import get_client
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    first = get_client("http://127.0.0.1:9", "us-east-1", 3.0, 20.0)
+    assert get_client("http://127.0.0.1:9", "us-east-1", 3.0, 20.0) is first
+    assert first.meta.endpoint_url == "http://127.0.0.1:9"
+    config = first.meta.config
+    # a call ends (connect + read) well inside the 28 s Lambda timeout, without hidden retries
+    assert config.connect_timeout + config.read_timeout < 28
+    assert config.retries["total_max_attempts"] == 1
