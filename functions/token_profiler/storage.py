@@ -68,14 +68,14 @@ class UsageTable:
         max_attempts: int = 10,
         base_delay: float = 0.05,
         max_delay: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.client = client
         self.name = table_name
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.retries = 0
 
     # -- writes ---------------------------------------------------------------------------------
