@@ -1,0 +1,256 @@
+"""ddb_cost_retrieval end to end: admins see every tenant, tenants only their own rows, Query only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.lambda_env import LambdaContext, claims_for, load_handler, rest_event
+
+pytestmark = pytest.mark.integration
+
+TENANTS = [f"tenant-{n}" for n in range(6)]
+MODELS = [
+    "anthropic.claude-3-sonnet-20240229-v1:0",
+    "amazon.nova-micro-v1:0",
+    "us.meta.llama3-70b-instruct-v1:0",
+]
+DAYS = [(dt.date(2026, 11, 1) + dt.timedelta(days=n)).isoformat() for n in range(10)]
+
+
+def seed_rows(stack, count: int = 120, seed: int = 11) -> list[dict]:
+    """Write rows straight into the table (as the aggregator would) and return them."""
+    rng = random.Random(seed)
+    rows = {}
+    for _ in range(count):
+        tenant, model, day = rng.choice(TENANTS), rng.choice(MODELS), rng.choice(DAYS)
+        rows[(tenant, day, model)] = {
+            "pk": tenant,
+            "sk": f"{day}#{model}",
+            "date": day,
+            "name": tenant,
+            "model_id": model,
+            "input_tokens": rng.randrange(1, 10**6),
+            "output_tokens": rng.randrange(1, 10**6),
+            "cache_read_input_tokens": 0,
+            "cache_write_input_tokens": 0,
+            "invocations": rng.randrange(1, 1000),
+            "input_cost": f"0.{rng.randrange(1, 10**9):09d}",
+            "output_cost": "0.00423",
+            "cache_read_cost": "0",
+            "cache_write_cost": "0",
+            "total_cost": "1.5",
+            "unpriced": False,
+            "price_region": "us-east-1",
+            "price_fallback": False,
+            "ttl": 1830211200,
+        }
+    requests = []
+    for row in rows.values():
+        item = {}
+        for key, value in row.items():
+            if isinstance(value, bool):
+                item[key] = {"BOOL": value}
+            elif isinstance(value, int) or key.endswith("_cost"):
+                item[key] = {"N": str(value)}
+            else:
+                item[key] = {"S": value}
+        requests.append({"PutRequest": {"Item": item}})
+    for start in range(0, len(requests), 25):
+        stack.ddb.batch_write_item(RequestItems={stack.table_name: requests[start : start + 25]})
+    return list(rows.values())
+
+
+class RecordingDynamoDB:
+    """Records the operations used; ``page_limit`` forces small pages (moto ignores the 1 MB page size)."""
+
+    def __init__(self, client, page_limit: int | None = None):
+        self.client = client
+        self.page_limit = page_limit
+        self.operations: list[str] = []
+
+    def query(self, **kwargs):
+        self.operations.append("query")
+        if self.page_limit:
+            kwargs["Limit"] = self.page_limit
+        return self.client.query(**kwargs)
+
+    def scan(self, **kwargs):
+        self.operations.append("scan")
+        return self.client.scan(**kwargs)
+
+
+@pytest.fixture
+def retrieval(stack, monkeypatch):
+    rows = seed_rows(stack)
+    module, logs = load_handler("ddb_cost_retrieval")
+    recorder = RecordingDynamoDB(stack.ddb)
+    monkeypatch.setattr(module, "aws_client", lambda name: recorder)
+
+    def call(body=None, tenant="tenant-1", groups=None, raw_body=None):
+        event = rest_event(
+            "/ddb_cost_retrieval",
+            body=body,
+            raw_body=raw_body,
+            claims=claims_for(tenant, username=f"user-of-{tenant}", groups=groups),
+            request_id="req-get",
+        )
+        response = module.lambda_handler(event, LambdaContext())
+        return response["statusCode"], json.loads(response["body"])
+
+    call.rows = rows
+    call.recorder = recorder
+    return call
+
+
+def keys(items) -> set[tuple[str, str, str]]:
+    return {(i["pk"], i["date"], i["model_id"]) for i in items}
+
+
+def expected_keys(rows, tenant=None, start=None, end=None, model=None) -> set[tuple[str, str, str]]:
+    return {
+        (r["pk"], r["date"], r["model_id"])
+        for r in rows
+        if (tenant is None or r["pk"] == tenant)
+        and (start is None or r["date"] >= start)
+        and (end is None or r["date"] <= end)
+        and (model is None or r["model_id"] == model)
+    }
+
+
+def test_a_tenant_gets_only_its_own_rows_by_query(retrieval):
+    status, payload = retrieval(tenant="tenant-2")
+    assert status == 200
+    assert keys(payload["body"]) == expected_keys(retrieval.rows, tenant="tenant-2")
+    assert "scan" not in retrieval.recorder.operations
+
+
+def test_items_carry_the_documented_fields_as_strings(retrieval):
+    status, payload = retrieval(tenant="tenant-1")
+    source = {(r["pk"], r["date"], r["model_id"]): r for r in retrieval.rows}
+    for item in payload["body"]:
+        row = source[(item["pk"], item["date"], item["model_id"])]
+        for name in ("input_tokens", "output_tokens", "invocations", "cache_read_input_tokens"):
+            assert item[name] == str(row[name])
+        assert Decimal(item["input_cost"]) == Decimal(row["input_cost"])
+        assert "E" not in item["input_cost"] and item["output_cost"] == "0.00423"
+        assert item["total_cost"] == "1.5" and item["name"] == row["pk"]
+        assert item["unpriced"] is False
+        assert "ttl" not in item
+
+
+def test_an_admin_gets_every_tenant(retrieval):
+    status, payload = retrieval(tenant="ops", groups="admin")
+    assert status == 200 and keys(payload["body"]) == expected_keys(retrieval.rows)
+
+
+def test_an_admin_filters_by_tenant_model_and_dates(retrieval):
+    body = {"tenant": "tenant-3", "model_id": MODELS[1], "start_date": DAYS[2], "end_date": DAYS[6]}
+    status, payload = retrieval(body, tenant="ops", groups="[admin, users]")
+    assert status == 200
+    assert keys(payload["body"]) == expected_keys(retrieval.rows, "tenant-3", DAYS[2], DAYS[6], MODELS[1])
+
+
+def test_an_admin_listing_by_dates_uses_the_date_index(retrieval):
+    status, payload = retrieval({"start_date": DAYS[3], "end_date": DAYS[5]}, tenant="ops", groups="admin")
+    assert status == 200
+    assert keys(payload["body"]) == expected_keys(retrieval.rows, start=DAYS[3], end=DAYS[5])
+    assert retrieval.recorder.operations == ["query"] * 3
+
+
+def test_a_tenant_asking_for_another_tenant_gets_403(retrieval):
+    status, payload = retrieval({"tenant": "tenant-4"}, tenant="tenant-1")
+    assert status == 403 and payload["request_id"] == "req-get"
+    assert retrieval.recorder.operations == []
+
+
+def test_a_tenant_may_name_itself(retrieval):
+    status, payload = retrieval({"tenant": "tenant-1"}, tenant="tenant-1")
+    assert status == 200 and keys(payload["body"]) == expected_keys(retrieval.rows, tenant="tenant-1")
+
+
+@pytest.mark.parametrize(
+    ("body", "raw", "fragment"),
+    [
+        ({"start_date": "11/01/2026"}, None, "YYYY-MM-DD"),
+        ({"end_date": "2026-02-30"}, None, "not a valid date"),
+        ({"start_date": DAYS[5], "end_date": DAYS[1]}, None, "before start_date"),
+        ({"tenant": 5}, None, "tenant"),
+        ({"model_id": ["x"]}, None, "model_id"),
+        ({"user": "x"}, None, "unknown field"),
+        (None, "nope", "not valid JSON"),
+        (None, "[1]", "JSON object"),
+    ],
+)
+def test_bad_filters_get_400(retrieval, body, raw, fragment):
+    status, payload = retrieval(body, raw_body=raw)
+    assert status == 400 and fragment in payload["message"]
+
+
+def test_missing_identity_is_401(retrieval, stack):
+    module, _ = load_handler("ddb_cost_retrieval")
+    event = rest_event("/ddb_cost_retrieval", body={}, claims=None)
+    assert module.lambda_handler(event, LambdaContext())["statusCode"] == 401
+
+
+def test_many_rows_are_paginated_to_the_end(stack, monkeypatch):
+    # one tenant with 1,200 rows, read 100 per page
+    requests = []
+    for n in range(1200):
+        item = {
+            "pk": {"S": "big"},
+            "sk": {"S": f"2026-11-01#model-{n:05d}"},
+            "date": {"S": "2026-11-01"},
+            "model_id": {"S": f"model-{n:05d}"},
+            "input_tokens": {"N": "1"},
+        }
+        requests.append({"PutRequest": {"Item": item}})
+    for start in range(0, len(requests), 25):
+        stack.ddb.batch_write_item(RequestItems={stack.table_name: requests[start : start + 25]})
+    module, _ = load_handler("ddb_cost_retrieval")
+    recorder = RecordingDynamoDB(stack.ddb, page_limit=100)
+    monkeypatch.setattr(module, "aws_client", lambda name: recorder)
+    event = rest_event("/ddb_cost_retrieval", body={}, claims=claims_for("big"))
+    payload = json.loads(module.lambda_handler(event, LambdaContext())["body"])
+    assert len(payload["body"]) == 1200
+    assert {item["model_id"] for item in payload["body"]} == {f"model-{n:05d}" for n in range(1200)}
+    assert recorder.operations.count("query") >= 12
+
+
+# -- property: a non-admin never receives another tenant's row ----------------------------------
+
+tenant_names = st.sampled_from([*TENANTS, "tenant-x", "Tenant-1", "tenant-1 ", "tenant"])
+maybe_day = st.none() | st.sampled_from(["2026-10-30", *DAYS, "2026-11-20"])
+filters = st.fixed_dictionaries(
+    {},
+    optional={
+        "tenant": tenant_names,
+        "model_id": st.sampled_from([*MODELS, "acme.other"]),
+        "start_date": maybe_day,
+        "end_date": maybe_day,
+    },
+)
+non_admin_groups = st.sampled_from([None, "", "users", "[users, readers]", "admins", "Admin", ["users"]])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(caller=tenant_names, groups=non_admin_groups, body=filters)
+def test_property_a_non_admin_never_receives_another_tenants_row(retrieval, caller, groups, body):
+    status, payload = retrieval(body, tenant=caller, groups=groups)
+    me = caller.strip()
+    start, end = body.get("start_date"), body.get("end_date")
+    if start and end and end < start:  # a malformed body is refused before anything is read
+        assert status == 400
+        return
+    if body.get("tenant") not in (None, "") and body["tenant"] != me:
+        assert status == 403
+        return
+    assert status == 200
+    assert all(item["pk"] == me and item["name"] == me for item in payload["body"])
+    assert keys(payload["body"]) == expected_keys(retrieval.rows, me, start, end, body.get("model_id"))
