@@ -1,0 +1,188 @@
+"""Settings at cold start, dates, claims, request validation and DynamoDB encoding: no AWS at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from token_profiler import dates, settings
+from token_profiler.auth import caller_from_claims, parse_groups
+from token_profiler.errors import BadRequest, ConfigError, Unauthorized
+from token_profiler.invoke import parse_request
+from token_profiler.storage import UsageTable, from_item, table_schema, to_item
+
+pytestmark = pytest.mark.unit
+
+AGG_ENV = {"LOG_GROUP_API": "/aws/lambda/x", "S3_BUCKET": "b", "TABLE_NAME": "t"}
+
+
+@pytest.mark.parametrize(
+    ("function", "missing"),
+    [
+        ("cost_tracking", "LOG_GROUP_API"),
+        ("cost_tracking", "S3_BUCKET"),
+        ("cost_tracking_manual", "TABLE_NAME"),
+        ("ddb_cost_retrieval", "TABLE_NAME"),
+    ],
+)
+def test_a_missing_required_variable_is_named(function, missing):
+    env = {k: v for k, v in AGG_ENV.items() if k != missing}
+    with pytest.raises(ConfigError, match=missing):
+        settings.load(function, env)
+
+
+def test_defaults():
+    s = settings.load("cost_tracking_manual", AGG_ENV)
+    assert (s.retention_days, s.admin_group, s.max_range_days, s.log_prompts) == (400, "admin", 31, False)
+    invoke = settings.load("invoke_model", {})
+    assert invoke.bedrock_url is None and invoke.bedrock_region == "us-east-1"
+    assert invoke.enabled_models == frozenset() and invoke.max_input_chars == 100_000
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RETENTION_DAYS", "-1"),
+        ("RETENTION_DAYS", "forever"),
+        ("MAX_RANGE_DAYS", "0"),
+        ("MAX_INPUT_CHARS", "0"),
+        ("LOG_PROMPTS", "sometimes"),
+        ("BEDROCK_URL", "bedrock.local:1"),
+        ("BEDROCK_READ_TIMEOUT", "60"),
+        ("ENABLED_MODELS", "anthropic.claude-3-sonnet"),
+        ("PRICE_OVERRIDES", '{"m": {"prices": {"us-east-1": {"input": 1e-3, "output": "1"}}}}'),
+    ],
+)
+def test_bad_values_fail_naming_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        settings.load("cost_tracking", {**AGG_ENV, name: value})
+
+
+def test_enabled_models_accept_profile_ids():
+    s = settings.load(
+        "invoke_model", {"ENABLED_MODELS": " us.amazon.nova-lite-v1:0 , amazon.titan-embed-text-v1 "}
+    )
+    assert s.enabled_models == {"us.amazon.nova-lite-v1:0", "amazon.titan-embed-text-v1"}
+
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, [TODAY]),
+        ({"date": "2026-11-20"}, [dt.date(2026, 11, 20)]),
+        (
+            {"start_date": "2026-11-25", "end_date": "2026-11-27"},
+            [TODAY - dt.timedelta(days=n) for n in (2, 1, 0)],
+        ),
+    ],
+)
+def test_aggregation_days(body, expected):
+    assert dates.aggregation_days(body, TODAY, 3, now=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"date": "2026-11-28"},
+        {"date": "2026-2-1"},
+        {"date": "2026-02-30"},
+        {"start_date": "2026-11-24", "end_date": "2026-11-27"},
+        {"start_date": "2026-11-27", "end_date": "2026-11-26"},
+        {"end_date": "2026-11-26"},
+        {"date": None},
+        {"days": 3},
+    ],
+)
+def test_bad_aggregation_days(body):
+    with pytest.raises(BadRequest):
+        dates.aggregation_days(body, TODAY, 3, now=TODAY)
+
+
+def test_day_bounds_cover_the_whole_utc_day():
+    start, end = dates.day_bounds_ms(dt.date(2026, 11, 26))
+    assert start == 1795651200000 and end == start + 86_399_999
+
+
+@pytest.mark.parametrize(
+    ("raw", "groups"),
+    [
+        ("admin", {"admin"}),
+        ("[admin, users]", {"admin", "users"}),
+        ("admin,users", {"admin", "users"}),
+        ('["admin","users"]', {"admin", "users"}),
+        (["admin"], {"admin"}),
+        ("", set()),
+        (None, set()),
+        ("administrators", {"administrators"}),
+    ],
+)
+def test_groups_claim_shapes(raw, groups):
+    assert parse_groups(raw) == groups
+
+
+def test_tenant_claim_then_username():
+    assert caller_from_claims({"custom:tenant_id": "acme", "cognito:username": "bob"}).tenant_id == "acme"
+    assert caller_from_claims({"custom:tenant_id": " ", "cognito:username": "bob"}).tenant_id == "bob"
+    with pytest.raises(Unauthorized):
+        caller_from_claims({"email": "bob@example.com"})
+    with pytest.raises(Unauthorized):
+        caller_from_claims(None)
+
+
+def test_parameters_map_to_converse_names():
+    s = settings.load("invoke_model", {})
+    body = {
+        "inputs": "hi",
+        "parameters": {"maxTokenCount": 100, "temperature": 0, "topP": 1, "stopSequences": []},
+    }
+    request = parse_request("anthropic.claude-3-haiku-20240307-v1:0", body, s, s.catalog)
+    assert request.inference == {"maxTokens": 100, "temperature": 0, "topP": 1}
+    embed = parse_request("amazon.titan-embed-text-v2:0", body, s, s.catalog)
+    assert embed.inference == {} and embed.model.api == "titan-embed-v2"
+
+
+def test_max_tokens_limit_comes_from_the_catalog():
+    s = settings.load("invoke_model", {})
+    ok = {"inputs": "hi", "parameters": {"maxTokenCount": 64000}}
+    parse_request("us.anthropic.claude-sonnet-4-20250514-v1:0", ok, s, s.catalog)
+    with pytest.raises(BadRequest, match="2048"):
+        parse_request("meta.llama3-8b-instruct-v1:0", ok, s, s.catalog)
+
+
+def test_items_round_trip_exact_numbers():
+    row = {
+        "pk": "t",
+        "input_tokens": 10,
+        "input_cost": Decimal("0.00003"),
+        "unpriced": False,
+        "tiny": Decimal("3.5E-8"),
+    }
+    item = to_item(row)
+    assert item["input_cost"] == {"N": "0.00003"} and item["tiny"] == {"N": "0.000000035"}
+    assert item["input_tokens"] == {"N": "10"} and item["unpriced"] == {"BOOL": False}
+    assert from_item(item) == row
+
+
+def test_table_schema_has_the_date_index():
+    schema = table_schema()
+    assert (schema["hash_key"], schema["range_key"]) == ("pk", "sk")
+    (gsi,) = schema["global_secondary_indexes"]
+    assert (gsi["name"], gsi["hash_key"], gsi["range_key"]) == ("by_date", "date", "pk")
+    names = {a["name"] for a in schema["attributes"]}
+    assert names == {"pk", "sk", "date"} and schema["ttl_attribute"] == "ttl"
+
+
+class ThrottledForever:
+    def batch_write_item(self, RequestItems):  # noqa: N803
+        return {"UnprocessedItems": RequestItems}
+
+
+def test_writer_gives_up_loudly_after_bounded_retries():
+    table = UsageTable(ThrottledForever(), "t", max_attempts=4, sleep=lambda s: None)
+    with pytest.raises(RuntimeError, match="1 item"):
+        table.put_rows([{"pk": "a", "sk": "b"}])
+    assert table.retries == 4
