@@ -523,3 +523,27 @@ def test_sign_out_forgets_the_tokens(page, fake):
     page.wait_for_selector("body[data-ready=true]")
     assert page.is_visible("#signin-view")
     assert not page.is_visible("#app-view")
+
+
+def test_server_text_with_markup_stays_text(page, fake):
+    backend = fake["backend"]
+    backend.add_user("xss", "Markup-pass1", "tenant-x")
+    _open(page, fake["web_url"])
+    _sign_in(page, "xss", "Markup-pass1")
+    page.wait_for_selector("#app-view:not([hidden])")
+    payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>'
+    page.fill("#prompt", payload)
+    page.click("#invoke-submit")
+    page.wait_for_selector("#invoke-result:not([hidden])")
+    # The fake echoes the prompt back as the model's answer: server text full of markup.
+    assert page.text_content("#answer") == "Echo: " + payload
+    assert page.text_content("#asked") == payload
+    assert page.locator("#invoke-result img, #invoke-result script, #invoke-result b").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    # An error message carrying markup is text too.
+    backend.next_error = (400, {"message": '<img src=y onerror="window.__pwned=3">'}, {})
+    page.click("#invoke-submit")
+    page.wait_for_selector("#invoke-error:not([hidden])")
+    assert "<img src=y" in page.text_content("#invoke-error")
+    assert page.locator("#invoke-error *").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"

@@ -47,6 +47,8 @@ async function busy(button, work) {
   } finally {
     button.disabled = false;
     button.classList.remove('busy');
+    // A completion counter, so that a script or a test can tell this run has finished.
+    button.dataset.runs = String(Number(button.dataset.runs || 0) + 1);
   }
 }
 
@@ -232,6 +234,7 @@ function afterSignIn() {
 function clearViews() {
   $('invoke-result').hidden = true;
   $('answer').replaceChildren();
+  $('asked').replaceChildren();
   $('usage-table').tBodies[0].replaceChildren();
   $('usage-chart').replaceChildren();
   $('report-table').tBodies[0].replaceChildren();
@@ -332,7 +335,7 @@ function wireInvoke() {
       const started = performance.now();
       try {
         const data = await api.invoke(model.model_id, prompt, parameters);
-        showInvokeResult(model, data, performance.now() - started);
+        showInvokeResult(model, prompt, data, performance.now() - started);
       } catch (err) {
         showError('invoke-error', err);
       }
@@ -340,12 +343,13 @@ function wireInvoke() {
   });
 }
 
-function showInvokeResult(model, data, elapsedMs) {
+function showInvokeResult(model, prompt, data, elapsedMs) {
   const first = Array.isArray(data) ? data[0] : data;
   if (!first || typeof first !== 'object') {
     showError('invoke-error', 'The API answered without a result.');
     return;
   }
+  $('asked').textContent = prompt;
   const answer = $('answer');
   if (Array.isArray(first.embedding)) {
     const head = first.embedding.slice(0, 8).map((v) => Number(v).toFixed(4)).join(', ');
