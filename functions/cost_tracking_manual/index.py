@@ -12,7 +12,7 @@ from token_profiler.storage import UsageTable
 
 SETTINGS = settings.load("cost_tracking_manual")
 logger = Logger()
-app = make_app(logger)
+app = make_app(logger, SETTINGS.cors_origin)
 
 
 @app.post("/cost_track_manual")

@@ -12,7 +12,7 @@ from token_profiler.storage import UsageTable
 
 SETTINGS = settings.load("ddb_cost_retrieval")
 logger = Logger()
-app = make_app(logger)
+app = make_app(logger, SETTINGS.cors_origin)
 
 
 @app.post("/ddb_cost_retrieval")

@@ -12,7 +12,7 @@ from token_profiler.invoke import invoke, parse_request
 SETTINGS = settings.load("invoke_model")
 CATALOG = SETTINGS.catalog
 logger = Logger()
-app = make_app(logger)
+app = make_app(logger, SETTINGS.cors_origin)
 
 
 @app.post("/invoke_model")

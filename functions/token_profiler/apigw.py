@@ -15,9 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from token_profiler.auth import Caller, caller_from_claims
 from token_profiler.errors import BadRequest, BedrockThrottled, ProfilerError
 
-# Tokens travel in headers (never cookies), so any origin may call; the browser still needs the
-# header on every answer, including errors.
-CORS = CORSConfig(allow_origin="*", allow_headers=["Auth", "Authorization", "Content-Type"], max_age=300)
+CORS_HEADERS = ["Auth", "Authorization", "Content-Type"]
 
 
 def request_id(app: APIGatewayRestResolver) -> str:
@@ -36,8 +34,11 @@ def error_response(status: int, message: str, rid: str, headers: dict[str, str] 
     )
 
 
-def make_app(logger: Logger) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(cors=CORS)
+def make_app(logger: Logger, cors_origin: str = "*") -> APIGatewayRestResolver:
+    """The resolver with the error mapping. Tokens travel in headers (never cookies), so "*" is a safe
+    default origin; CORS_ORIGIN narrows it to the console's URL."""
+    cors = CORSConfig(allow_origin=cors_origin, allow_headers=CORS_HEADERS, max_age=300)
+    app = APIGatewayRestResolver(cors=cors)
 
     @app.exception_handler(ProfilerError)
     def _domain_error(exc: ProfilerError) -> Response:

@@ -363,3 +363,14 @@ def test_one_bedrock_client_per_container(monkeypatch):
     # a call ends (connect + read) well inside the 28 s Lambda timeout, without hidden retries
     assert config.connect_timeout + config.read_timeout < 28
     assert config.retries["total_max_attempts"] == 1
+
+
+def test_answers_and_errors_carry_cors_headers(invoke):
+    s = invoke(CORS_ORIGIN="https://console.example")
+    response, _ = s["call"](raw_body="", headers={"Origin": "https://console.example"})
+    headers = {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
+    assert response["statusCode"] == 400
+    assert headers["Access-Control-Allow-Origin"] in ("https://console.example", ["https://console.example"])
+    response, _ = s["call"](raw_body="", headers={"Origin": "https://evil.example"})
+    headers = {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
+    assert "Access-Control-Allow-Origin" not in headers
