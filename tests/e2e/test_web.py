@@ -75,7 +75,11 @@ def int_text(text: str) -> int:
 
 @pytest.fixture(scope="module")
 def stack(request) -> dict:
-    """The local stack's outputs: from the e2e session fixture, or from a running stack's outputs file."""
+    """The local stack's outputs: a running stack's outputs file when WEB_TEST_OUTPUTS names one,
+    else the e2e session fixture of tests/e2e/conftest.py."""
+    path = os.environ.get("WEB_TEST_OUTPUTS")
+    if path:
+        return json.loads(Path(path).read_text())
     for name in STACK_FIXTURES:
         try:
             value = request.getfixturevalue(name)
@@ -85,9 +89,6 @@ def stack(request) -> dict:
         if isinstance(outputs, str | Path):
             outputs = json.loads(Path(outputs).read_text())
         return outputs
-    path = os.environ.get("WEB_TEST_OUTPUTS")
-    if path:
-        return json.loads(Path(path).read_text())
     pytest.skip("no local stack: tests/e2e/conftest.py offers no stack fixture and WEB_TEST_OUTPUTS is unset")
 
 
