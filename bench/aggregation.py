@@ -1,0 +1,357 @@
+"""`aggregation`: parse, aggregate and price one day of usage lines in memory.
+
+Ours: token_profiler.aggregate (DayAggregate.add per CloudWatch message, then build_rows prices
+the sums with the catalog). Lines are generated in chunks outside the timer and fed to one
+aggregate, so the timer sees only our code and the input never sits in memory all at once.
+Memory: tracemalloc peak while streaming N lines through the aggregate, at two sizes; the day's
+request-id set is measured on its own, since it must grow with the lines (a request id counts
+once per day).
+
+Baselines, on a sample and extrapolated linearly (their cost is per row; the sample is run at two
+sizes to show it): the reference's pandas row-wise apply, and LiteLLM's cost_per_token per line.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import time
+import tracemalloc
+from decimal import Decimal
+from itertools import islice
+
+from bench import harness
+from bench.linegen import MODELS, Truth, catalog_prices, generate
+
+DAY = "2026-11-26"
+CHUNK = 100_000
+
+
+def _ours():
+    import json
+
+    from token_profiler.aggregate import DayAggregate, build_rows
+    from token_profiler.prices import Catalog
+
+    catalog = Catalog(json.loads((harness.FUNCTIONS / "token_profiler" / "catalog.json").read_text()))
+    return DayAggregate, build_rows, catalog
+
+
+def check(agg, rows, truth: Truth) -> dict:
+    """Compare our aggregate with the generator's independent truth; returns what differs."""
+    got_sums: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        got_sums[(row["name"], row["model_id"])] = [
+            row["input_tokens"],
+            row["output_tokens"],
+            row["cache_read_input_tokens"],
+            row["cache_write_input_tokens"],
+            row["invocations"],
+        ]
+    got_cost = sum((row["total_cost"] for row in rows), Decimal(0))
+    want_cost = truth.total_cost(catalog_prices())
+    problems = []
+    if got_sums != truth.sums:
+        problems.append("per (tenant, model) sums differ from the generator's")
+    if got_cost != want_cost:
+        problems.append(f"total cost {got_cost} != {want_cost}")
+    if agg.duplicates != truth.duplicates:
+        problems.append(f"duplicates {agg.duplicates} != {truth.duplicates}")
+    if agg.lines_skipped != truth.skipped:
+        problems.append(f"skipped {agg.lines_skipped} != {truth.skipped}")
+    if any(row["unpriced"] for row in rows):
+        problems.append("a row is unpriced")
+    return {
+        "correct": not problems,
+        "problems": problems,
+        "keys": len(rows),
+        "invocations": sum(r[4] for r in got_sums.values()),
+        "expected_invocations": truth.valid,
+        "total_cost_usd": str(got_cost),
+        "expected_total_cost_usd": str(want_cost),
+        "duplicates": agg.duplicates,
+        "skipped": agg.lines_skipped,
+    }
+
+
+def run_ours(n: int, *, seed: int = 7) -> dict:
+    """Throughput of our code on n lines (chunked input, timer around our code only)."""
+    DayAggregate, build_rows, catalog = _ours()
+    truth = Truth(DAY)
+    lines = (e["message"] for e in generate(n, day=DAY, seed=seed, truth=truth))
+    agg = DayAggregate(DAY)
+    add = agg.add
+    wall = cpu = 0.0
+    while True:
+        chunk = list(islice(lines, CHUNK))
+        if not chunk:
+            break
+        gc.collect()
+        w0, c0 = time.perf_counter(), time.process_time()
+        for message in chunk:
+            add(message)
+        wall += time.perf_counter() - w0
+        cpu += time.process_time() - c0
+    w0, c0 = time.perf_counter(), time.process_time()
+    rows, _warnings = build_rows(agg, catalog, 400)
+    price_wall = time.perf_counter() - w0
+    wall += price_wall
+    cpu += time.process_time() - c0
+    return {
+        "lines": n,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "lines_per_s": round(n / wall),
+        "lines_per_cpu_s": round(n / cpu) if cpu else None,
+        "pricing_s": round(price_wall, 4),
+        "check": check(agg, rows, truth),
+    }
+
+
+def _traced_peak(consume) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        consume()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def memory_ours(n: int, *, seed: int = 11) -> dict:
+    """tracemalloc peak while n lines stream through one aggregate (input never held), and the
+    peak of a control that streams the same lines into nothing but a set of their request ids
+    (what the day's de-duplication must hold, set resizes included)."""
+    DayAggregate, build_rows, catalog = _ours()
+    result: dict = {}
+
+    def ours() -> None:
+        agg = DayAggregate(DAY)
+        add = agg.add
+        for event in generate(n, day=DAY, seed=seed):
+            add(event["message"])
+        rows, _ = build_rows(agg, catalog, 400)
+        result["keys"] = len(rows)
+        result["ids"] = len(agg.seen)
+
+    def control() -> None:
+        seen: set[str] = set()
+        key = '"request_id":"'
+        for event in generate(n, day=DAY, seed=seed):
+            message = event["message"]
+            start = message.find(key)
+            if start > 0:
+                seen.add(message[start + len(key) : start + len(key) + 36])
+        result["control_ids"] = len(seen)
+
+    peak = _traced_peak(ours)
+    control_peak = _traced_peak(control)
+    return {
+        "lines": n,
+        "peak_mib": round(peak / 2**20, 2),
+        "request_id_set_mib": round(control_peak / 2**20, 2),
+        "peak_without_id_set_mib": round((peak - control_peak) / 2**20, 2),
+        "keys": result["keys"],
+        "request_ids": result["ids"],
+    }
+
+
+def run_pandas(sizes: tuple[int, ...], target_lines: int) -> dict:
+    from bench.baselines import pandas_aggregation
+
+    samples = []
+    for n in sizes:
+        truth = Truth(DAY)
+        events = list(generate(n, day=DAY, seed=3, truth=truth))
+        gc.collect()
+        w0, c0 = time.perf_counter(), time.process_time()
+        frame = pandas_aggregation.aggregate(events)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        invocations = int(frame["invocations"].sum())
+        cost = pandas_aggregation.total_cost(frame)
+        want = truth.total_cost(catalog_prices()).quantize(Decimal("0.000001"))
+        samples.append(
+            {
+                "lines": n,
+                "wall_s": round(wall, 3),
+                "cpu_s": round(cpu, 3),
+                "lines_per_s": round(n / wall),
+                "invocations_ok": invocations == truth.valid,
+                "cost_ok_to_1e-6": abs(cost - want) <= Decimal("0.000002"),
+            }
+        )
+    # Linear fit through the samples: time = fixed + per_line * n, then project to target_lines.
+    return _extrapolate(samples, target_lines, "pandas row-wise apply (price file re-read per row) + groupby")
+
+
+def _extrapolate(samples: list[dict], target_lines: int, what: str) -> dict:
+    if len(samples) >= 2:
+        (n1, t1), (n2, t2) = (
+            (samples[0]["lines"], samples[0]["wall_s"]),
+            (samples[-1]["lines"], samples[-1]["wall_s"]),
+        )
+        per_line = (t2 - t1) / (n2 - n1) if n2 != n1 else t2 / n2
+        if per_line <= 0:  # noise swamped the fit: fall back to the largest sample's average
+            per_line = t2 / n2
+        fixed = max(t2 - per_line * n2, 0.0)
+    else:
+        per_line = samples[0]["wall_s"] / samples[0]["lines"]
+        fixed = 0.0
+    projected = fixed + per_line * target_lines
+    return {
+        "what": what,
+        "samples": samples,
+        "extrapolated": True,
+        "per_line_us": round(per_line * 1e6, 2),
+        "fixed_s": round(fixed, 3),
+        "projected_lines": target_lines,
+        "projected_wall_s": round(projected, 1),
+        "lines_per_s": round(target_lines / projected),
+    }
+
+
+def run_litellm(sizes: tuple[int, ...], target_lines: int) -> dict:
+    from bench.baselines import litellm_baseline
+
+    samples = []
+    unpriced_models = set()
+    for n in sizes:
+        events = list(generate(n, day=DAY, seed=5))
+        gc.collect()
+        w0, c0 = time.perf_counter(), time.process_time()
+        sums, unpriced = litellm_baseline.aggregate(events)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        samples.append(
+            {
+                "lines": n,
+                "wall_s": round(wall, 3),
+                "cpu_s": round(cpu, 3),
+                "lines_per_s": round(n / wall),
+                "unpriced_lines": unpriced,
+            }
+        )
+    for model in MODELS:
+        try:
+            litellm_baseline.litellm.cost_per_token(
+                model=litellm_baseline.litellm_model(model), prompt_tokens=1, completion_tokens=1
+            )
+        except Exception:  # noqa: BLE001
+            unpriced_models.add(model)
+    out = _extrapolate(samples, target_lines, "json.loads + litellm.cost_per_token per line")
+    out["models_litellm_cannot_price"] = sorted(unpriced_models)
+    return out
+
+
+def available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def run(
+    *,
+    lines: int = 1_000_000,
+    memory_sizes: tuple[int, int] = (250_000, 1_000_000),
+    pandas_sizes: tuple[int, ...] = (10_000, 40_000),
+    litellm_sizes: tuple[int, ...] = (10_000, 40_000),
+    require_baselines: bool = True,
+) -> dict:
+    notes = [
+        f"{lines:,} lines of one UTC day, 50 tenants x 10 models, powertools JSON lines of about 740 bytes; "
+        "0.5% noise lines (repeated request ids, truncated JSON, negative counts, other messages)",
+        "ours: wall-clock of DayAggregate.add over every line plus build_rows (pricing); input generated in "
+        f"chunks of {CHUNK:,} outside the timer; one thread, so one core",
+    ]
+    ours = run_ours(lines)
+    memory = [memory_ours(n) for n in memory_sizes]
+    small, big = memory[0], memory[-1]
+    growth = big["peak_without_id_set_mib"] - small["peak_without_id_set_mib"]
+    baselines: dict = {}
+    for name, runner, module, sizes in (
+        ("pandas", run_pandas, "pandas", pandas_sizes),
+        ("litellm", run_litellm, "litellm", litellm_sizes),
+    ):
+        if available(module):
+            baselines[name] = runner(sizes, lines)
+        elif require_baselines:
+            raise RuntimeError(f"{module} is not installed: run `make bench` (it builds .venv-bench)")
+        else:
+            baselines[name] = {"skipped": f"{module} not installed in this interpreter"}
+    pandas_rate = baselines["pandas"].get("lines_per_s")
+    litellm_rate = baselines["litellm"].get("lines_per_s")
+    vs_pandas = round(ours["lines_per_s"] / pandas_rate, 1) if pandas_rate else None
+    vs_litellm = round(ours["lines_per_s"] / litellm_rate, 1) if litellm_rate else None
+    if pandas_rate:
+        notes.append(
+            f"pandas baseline run on {', '.join(f'{s:,}' for s in pandas_sizes)} lines and extrapolated "
+            f"linearly to {lines:,} (fixed + per-line cost fitted through the two samples); "
+            "not run at full size"
+        )
+    if litellm_rate:
+        notes.append(
+            f"LiteLLM baseline run on {', '.join(f'{s:,}' for s in litellm_sizes)} lines and extrapolated "
+            "the same way; models it could not price (counted at cost 0): "
+            f"{', '.join(baselines['litellm']['models_litellm_cannot_price']) or 'none'}"
+        )
+    notes.append(
+        f"memory: tracemalloc peak at {small['lines']:,} and {big['lines']:,} lines; without the "
+        f"request-id set it moves by {growth:+.2f} MiB, the id set itself grows from "
+        f"{small['request_id_set_mib']} to {big['request_id_set_mib']} MiB"
+    )
+    table = [
+        {
+            "figure": "lines/s (wall)",
+            "ours": ours["lines_per_s"],
+            "baseline": pandas_rate,
+            "ratio": vs_pandas,
+        },
+        {
+            "figure": "lines/s vs LiteLLM cost_per_token",
+            "ours": ours["lines_per_s"],
+            "baseline": litellm_rate,
+            "ratio": vs_litellm,
+        },
+        {"figure": "lines/s (cpu time)", "ours": ours["lines_per_cpu_s"], "baseline": None, "ratio": None},
+        {
+            "figure": f"correct totals ({lines:,} lines)",
+            "ours": ours["check"]["correct"],
+            "baseline": None,
+            "ratio": None,
+        },
+    ]
+    for m in memory:
+        table.append(
+            {
+                "figure": f"peak MiB at {m['lines']:,} lines",
+                "ours": m["peak_mib"],
+                "baseline": None,
+                "ratio": None,
+            }
+        )
+        table.append(
+            {
+                "figure": "  of which request-id set MiB",
+                "ours": m["request_id_set_mib"],
+                "baseline": None,
+                "ratio": None,
+            }
+        )
+    targets = [
+        harness.target("lines/s >= 200,000", ours["lines_per_s"], 200_000, at_most=False),
+        harness.target("x pandas baseline >= 25", vs_pandas, 25, at_most=False),
+        harness.target("peak MiB growth without id set (250k -> 1M) <= 2", round(growth, 2), 2.0),
+        harness.target(
+            "aggregated totals equal the generated usage",
+            1.0 if ours["check"]["correct"] else 0.0,
+            1.0,
+            at_most=False,
+        ),
+    ]
+    return harness.metric(
+        "aggregation",
+        unit="lines/s",
+        ours={"throughput": ours, "memory": memory},
+        baseline=baselines,
+        ratio={"vs_pandas": vs_pandas, "vs_litellm": vs_litellm},
+        targets=targets,
+        notes=notes,
+        table=table,
+    )
