@@ -7,11 +7,13 @@ PY := $(BIN)/python
 STACK ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv browser test test-unit test-integration lint clean
+.PHONY: help venv browser test test-unit test-integration lint clean node-deps demo local-up local-down local-aggregate
 
 help:
 	@echo "make test       install what the tests need and run the whole suite"
 	@echo "make lint       ruff (and terraform fmt/validate, checkov)"
+	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
+	@echo "make local-up / local-down / local-aggregate   the same in the background"
 
 # The virtualenv is rebuilt when a requirements file changes.
 venv: $(VENV)/.installed
@@ -20,7 +22,7 @@ $(VENV)/.installed: requirements/runtime.txt requirements/dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
-test: venv browser
+test: venv browser node-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: venv
@@ -36,6 +38,37 @@ lint: venv
 # Debian's chromium for the browser tests: Playwright drives it, it never downloads a browser of its own.
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; }
+
+# newman (Postman's runner) for the end-to-end suite, pinned by package-lock.json.
+node-deps: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The local stack (docs/local-stack.md): moto + Terraform + Bedrock emulator + API + console.
+demo: venv
+	$(PY) -m local run
+
+local-up: venv
+	$(PY) -m local up
+
+local-down:
+	$(PY) -m local down
+
+local-aggregate:
+	$(PY) -m local aggregate
+
+# Benchmarks against re-created baselines (docs/benchmarks.md). Own virtualenv: the baselines need
+# pandas, langchain-community and litellm, which the tests never import.
+BENCH_VENV := .venv-bench
+BENCH_ARGS ?=
+.PHONY: bench
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
+$(BENCH_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/bench.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/bench.txt
+	touch $@
 
 clean:
 	rm -rf build .pytest_cache

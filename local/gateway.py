@@ -98,6 +98,8 @@ class Gateway:
         access_log: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.config = config
+        # Loopback-only control hooks of the local stack (run the schedule now, health), outside any stage.
+        self.control: Callable[[str, str, bytes], tuple[int, dict[str, Any]]] | None = None
         self.verifier = verifier
         self.invoke = invoke
         self.access_log = access_log
@@ -152,6 +154,9 @@ class Gateway:
         if len(body) > MAX_BODY_BYTES:
             return self.gateway_response("REQUEST_TOO_LARGE", request_id)
         split = urllib.parse.urlsplit(raw_path)
+        if self.control is not None and split.path.startswith("/_local/"):
+            status, payload = self.control(method, split.path, body)
+            return status, {"Content-Type": "application/json"}, json.dumps(payload, default=str).encode()
         prefix = f"/{self.config.stage}"
         path = split.path
         if not (path == prefix or path.startswith(prefix + "/")):

@@ -94,7 +94,19 @@ def _error_payload(exc: BaseException) -> dict:
     }
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this environment when the stack's process goes, however it goes."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def main() -> None:
+    _die_with_parent()
     task_dir, *layer_dirs = sys.argv[1:]
     # The function sees its own code first, then its layers, then the runtime's packages.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]

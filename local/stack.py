@@ -1,0 +1,335 @@
+"""The whole product on one machine: moto, Terraform applied against it, the bedrock-runtime
+emulator, the local API gateway running the deployed functions, log shipping, the scheduler, the
+web console, and seeded users. ``python -m local`` drives it (see docs/local-stack.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from local.bedrock_emulator import make_server as make_emulator
+from local.gateway import Gateway
+from local.gateway import make_server as make_gateway
+from local.jwt_verify import CognitoVerifier, fetch_jwks
+from local.lambda_runner import CloudWatchSink, FunctionPool, InvokeResult
+from local.readback import (
+    parse_api_url,
+    pool_and_clients,
+    read_api,
+    read_function,
+    read_schedules,
+    scheduled_event,
+    zips_by_hash,
+)
+from local.schedule import UnsupportedSchedule, next_fire
+from local.settings import HOST, REPO, Ports
+from local.webserver import make_server as make_web
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+TENANTS = (("tenant1-user", "tenant-1"), ("tenant2-user", "tenant-2"))
+ADMIN_USER = "admin-user"
+CONTROL_PREFIX = "/_local/"
+
+
+def start_moto(port: int, log_file: Path) -> subprocess.Popen:
+    code = (
+        "import ctypes, os, signal, sys\n"
+        "ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
+        "from moto.server import main\n"
+        f"main(['-H', '{HOST}', '-p', '{port}'])\n"
+    )
+    log = log_file.open("ab")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _password() -> str:
+    # Meets Cognito's policy (upper, lower, digit, symbol) whatever the random part holds.
+    return f"Lp{secrets.token_urlsafe(12)}9!"
+
+
+def _serve(server: Any, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+class LocalStack:
+    """Start with start(), stop with stop(); every process and thread it starts, it stops."""
+
+    def __init__(
+        self,
+        ports: Ports,
+        state_dir: Path,
+        stack: str | None = None,
+        say=print,
+        lambda_concurrency: int | None = None,
+    ):
+        self.ports = ports
+        self.state_dir = state_dir
+        self.stack_name = stack
+        self.say = say
+        self.concurrency = lambda_concurrency or int(os.environ.get("LOCAL_LAMBDA_CONCURRENCY", "4"))
+        self.aws_url = f"http://{HOST}:{ports.aws}"
+        self.bedrock_url = f"http://{HOST}:{ports.bedrock}"
+        self.web_url = f"http://{HOST}:{ports.web}"
+        self.moto: subprocess.Popen | None = None
+        self.servers: list[Any] = []
+        self.pools: dict[str, FunctionPool] = {}
+        self.schedules: list[Any] = []
+        self.outputs: dict[str, Any] = {}
+        self.build_dir = state_dir / "build"
+        self._stop = threading.Event()
+        self._stopped = False
+
+    # -- clients ----------------------------------------------------------------------------------
+    def client(self, service: str, region: str | None = None):
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name=region or self.outputs.get("region", "us-east-1"),
+            config=Config(max_pool_connections=64, retries={"mode": "standard", "max_attempts": 5}),
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    # -- start ------------------------------------------------------------------------------------
+    def start(self) -> dict[str, Any]:
+        started = time.monotonic()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update(CREDENTIALS)
+
+        self.say(f"moto server        {self.aws_url}")
+        self.moto = start_moto(self.ports.aws, self.state_dir / "moto.log")
+        wait_http(f"{self.aws_url}/moto-api/data.json", 30, self.moto)
+
+        emulator = make_emulator(self.ports.bedrock)
+        self.servers.append(emulator)
+        _serve(emulator, "bedrock-emulator")
+        self.say(f"bedrock emulator   {self.bedrock_url}")
+
+        self.say("terraform apply    (build, init, apply against moto) ...")
+        config, tf_outputs = self._apply()
+        self.say(f"terraform apply    done in {time.monotonic() - started:.0f} s")
+
+        region = tf_outputs["region"]
+        api_id, stage = parse_api_url(tf_outputs["api_url"])
+        apigw, lam = self.client("apigateway", region), self.client("lambda", region)
+        api_config, authorizers = read_api(apigw, api_id, stage)
+        pool_id, client_ids = pool_and_clients(self.client("cognito-idp", region), authorizers)
+        verifier = CognitoVerifier(
+            fetch_jwks(self.aws_url, pool_id),
+            f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
+            client_ids,
+        )
+
+        dist = zips_by_hash(self.build_dir / "dist")
+        sink = CloudWatchSink(self.client("logs", region))
+        base_env = {
+            **CREDENTIALS,
+            "AWS_REGION": region,
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "BEDROCK_URL": self.bedrock_url,
+        }
+        function_arns = {
+            m.function for methods in api_config.routes.values() for m in methods.values() if m.function
+        }
+        self.schedules = read_schedules(self.client("scheduler", region))
+        function_arns |= {s.function_arn for s in self.schedules if ":function:" in s.function_arn}
+        for arn in sorted(function_arns):
+            spec = read_function(lam, arn, dist)
+            self.pools[arn] = FunctionPool(spec, self.state_dir / "lambda", base_env, sink, self.concurrency)
+        for pool in self.pools.values():
+            pool.warm()
+
+        gateway = Gateway(api_config, verifier, self._invoke)
+        gateway.control = self._control
+        api_server = make_gateway(gateway, self.ports.api)
+        self.servers.append(api_server)
+        _serve(api_server, "api-gateway")
+        api_url = f"http://{HOST}:{self.ports.api}/{stage}"
+
+        users = self._seed_users(pool_id, config.admin_group, region)
+        self.outputs = {
+            **{k: v for k, v in tf_outputs.items() if k not in {"api_url", "web_url"}},
+            "api_url": api_url,
+            "deployed_api_url": tf_outputs["api_url"],
+            "aws_endpoint_url": self.aws_url,
+            "bedrock_url": self.bedrock_url,
+            "region": region,
+            "user_pool_id": pool_id,
+            "client_id": tf_outputs.get("client_id") or sorted(client_ids)[0],
+            "admin_group": config.admin_group,
+            "stage": stage,
+            "stack_prefix": config.stack_prefix,
+            "web_url": self.web_url,
+            "functions": {pool.spec.name: pool.spec.log_group for pool in self.pools.values()},
+            "users": users,
+        }
+        web = make_web(REPO / "web", self.outputs, self.build_dir / "web" / "models.json", self.ports.web)
+        self.servers.append(web)
+        _serve(web, "web")
+        threading.Thread(target=self._scheduler, name="scheduler", daemon=True).start()
+
+        self.outputs["ready_seconds"] = round(time.monotonic() - started, 1)
+        target = self.state_dir / "outputs.json"
+        target.write_text(json.dumps(self.outputs, indent=2, sort_keys=True) + "\n")
+        target.chmod(0o600)  # it holds passwords
+        return self.outputs
+
+    def _apply(self):
+        # The Terraform driver of the deploy path, with only the endpoint and emulator switches changed.
+        sys.path.insert(0, str(REPO))
+        from scripts import build
+        from scripts.config import load_configs, select
+        from scripts.tf import apply_emulated
+
+        config = select(load_configs(), self.stack_name)
+        # The console is served from web_url locally; CORS must allow that origin.
+        config = dataclasses.replace(config, cors_origin=self.web_url)
+        # Artifacts of this stack only: a concurrent `make build` cannot change a zip mid-apply.
+        functions_dir = REPO / "functions"
+        dist = self.build_dir / "dist"
+        for key in build.FUNCTIONS:
+            build.build_function(key, functions_dir, dist)
+        build.build_layer(
+            functions_dir, REPO / "requirements" / "runtime.txt", dist, REPO / "build" / "cache"
+        )
+        build.build_models_json(config, functions_dir, self.build_dir / "web")
+        tf_state = self.state_dir / "terraform"
+        # moto starts empty each time, so any state left from an earlier run is stale.
+        for stale in (tf_state / "terraform.tfstate", tf_state / "terraform.tfstate.backup"):
+            stale.unlink(missing_ok=True)
+        outputs = apply_emulated(self.aws_url, tf_state, config, build_dir=self.build_dir, build=False)
+        return config, outputs
+
+    def _seed_users(self, pool_id: str, admin_group: str, region: str) -> list[dict[str, Any]]:
+        cognito = self.client("cognito-idp", region)
+        schema = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("SchemaAttributes", [])
+        has_tenant_attr = any(a["Name"] == "custom:tenant_id" for a in schema)
+        users = []
+        for username, tenant in (*TENANTS, (ADMIN_USER, None)):
+            password = _password()
+            attributes = [
+                {"Name": "email", "Value": f"{username}@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ]
+            if tenant and has_tenant_attr:
+                attributes.append({"Name": "custom:tenant_id", "Value": tenant})
+            cognito.admin_create_user(
+                UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
+            )
+            cognito.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+            )
+            if tenant is None:
+                cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=admin_group)
+            users.append(
+                {
+                    "username": username,
+                    "password": password,
+                    "tenant_id": tenant if tenant and has_tenant_attr else username,
+                    "admin": tenant is None,
+                }
+            )
+        return users
+
+    # -- running functions ------------------------------------------------------------------------
+    def _invoke(self, function_arn: str, event: dict[str, Any], request_id: str) -> InvokeResult:
+        pool = self.pools.get(function_arn)
+        if pool is None:
+            return InvokeResult(
+                False, {"errorType": "ResourceNotFoundException", "errorMessage": function_arn}
+            )
+        return pool.invoke(event, request_id)
+
+    def run_schedule(self, overrides: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run every scheduled function now with its deployed input (plus overrides)."""
+        results = []
+        for schedule in self.schedules:
+            pool = self.pools.get(schedule.function_arn)
+            if pool is None:
+                continue
+            event = {**scheduled_event(schedule), **(overrides or {})}
+            result = pool.invoke(event)
+            results.append(
+                {"schedule": schedule.name, "event": event, "ok": result.ok, "result": result.payload}
+            )
+        return results
+
+    def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        if method == "POST" and path == CONTROL_PREFIX + "schedules/run":
+            overrides = json.loads(body or b"{}")
+            return 200, {"runs": self.run_schedule(overrides)}
+        if method == "GET" and path == CONTROL_PREFIX + "health":
+            return 200, {"status": "ok"}
+        return 404, {"message": "unknown control path"}
+
+    def _scheduler(self) -> None:
+        """Fire each enabled schedule at its next time (UTC) while the stack runs."""
+        upcoming: dict[str, dt.datetime] = {}
+        while not self._stop.is_set():
+            now = dt.datetime.now(dt.UTC)
+            for schedule in self.schedules:
+                if not schedule.enabled:
+                    continue
+                try:
+                    due = upcoming.setdefault(schedule.name, next_fire(schedule.expression, now))
+                except UnsupportedSchedule as exc:
+                    self.say(f"scheduler: {schedule.name}: {exc}")
+                    schedule.enabled = False
+                    continue
+                if now >= due:
+                    upcoming[schedule.name] = next_fire(schedule.expression, now)
+                    pool = self.pools.get(schedule.function_arn)
+                    if pool is not None:
+                        result = pool.invoke(scheduled_event(schedule))
+                        self.say(f"scheduler: ran {schedule.name}: {'ok' if result.ok else 'failed'}")
+            self._stop.wait(15)
+
+    # -- stop -------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._stop.set()
+        for server in self.servers:
+            with contextlib.suppress(Exception):
+                server.shutdown()
+                server.server_close()
+        for pool in self.pools.values():
+            pool.close()
+        if self.moto is not None and self.moto.poll() is None:
+            self.moto.terminate()
+            try:
+                self.moto.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.moto.kill()
+                self.moto.wait(timeout=5)
