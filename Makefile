@@ -70,17 +70,5 @@ $(BENCH_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirem
 	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/bench.txt
 	touch $@
 
-# Benchmarks against re-created baselines (docs/benchmarks.md). Own virtualenv: the baselines need
-# pandas, langchain-community and litellm, which the tests never import.
-BENCH_VENV := .venv-bench
-BENCH_ARGS ?=
-.PHONY: bench
-bench: $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
-$(BENCH_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/bench.txt
-	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/bench.txt
-	touch $@
-
 clean:
 	rm -rf build .pytest_cache
