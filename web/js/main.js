@@ -64,6 +64,7 @@ function daysAgo(n) {
 
 const integerText = (d) => BigInt(format(d).split('.')[0]).toLocaleString('en-US');
 const costText = (d) => format(d);
+const cacheText = (r) => `${integerText(r.cache_read_input_tokens)} / ${integerText(r.cache_write_input_tokens)}`;
 
 // ---------------------------------------------------------------- state
 
@@ -415,9 +416,9 @@ function renderUsage(rows) {
     tr.dataset.date = r.date;
     tr.dataset.model = r.model_id;
     tr.append(
-      cell(r.date, 'nowrap'), cell(r.model_id), cell(integerText(r.invocations), 'num'),
+      cell(r.date, 'nowrap'), cell(r.model_id, 'model'), cell(integerText(r.invocations), 'num'),
       cell(integerText(r.input_tokens), 'num'), cell(integerText(r.output_tokens), 'num'),
-      cell(integerText(r.cache_read_input_tokens), 'num'), cell(integerText(r.cache_write_input_tokens), 'num'),
+      cell(cacheText(r), 'num'),
       cell(r.unpriced ? `${costText(r.total_cost)} (unpriced)` : costText(r.total_cost), 'num'),
     );
     body.append(tr);
@@ -425,7 +426,7 @@ function renderUsage(rows) {
   if (!rows.length) {
     const tr = document.createElement('tr');
     const td = cell('No usage in this range yet.');
-    td.colSpan = 8;
+    td.colSpan = 7;
     tr.append(td);
     body.append(tr);
   }
@@ -433,8 +434,7 @@ function renderUsage(rows) {
   setText('usage-total-invocations', integerText(t.invocations));
   setText('usage-total-input', integerText(t.input_tokens));
   setText('usage-total-output', integerText(t.output_tokens));
-  setText('usage-total-cache-read', integerText(t.cache_read_input_tokens));
-  setText('usage-total-cache-write', integerText(t.cache_write_input_tokens));
+  setText('usage-total-cache', cacheText(t));
   setText('usage-total-cost', costText(t.total_cost));
   const metric = $('usage-metric').value;
   const valueOf = metric === 'tokens' ? (r) => add(r.input_tokens, r.output_tokens) : (r) => r.total_cost;
@@ -498,19 +498,33 @@ function wireAdmin() {
   $('report-csv').addEventListener('click', downloadCsv);
 }
 
+function summaryText(value) {
+  if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : '—';
+  if (value && typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
 function showAggregateResult(result) {
   const message = result && typeof result === 'object' ? result.body ?? result.message ?? 'Done.' : String(result);
   setText('aggregate-message', typeof message === 'string' ? message : JSON.stringify(message));
   const body = $('aggregate-summary').tBodies[0];
   body.replaceChildren();
+  const addRow = (key, value) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.textContent = key.replace(/_/g, ' ');
+    tr.append(th, cell(summaryText(value)));
+    body.append(tr);
+  };
   if (result && typeof result === 'object') {
     for (const [key, value] of Object.entries(result)) {
       if (key === 'body') continue;
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.textContent = key;
-      tr.append(th, cell(typeof value === 'object' ? JSON.stringify(value) : String(value)));
-      body.append(tr);
+      // One level of nesting ({"summary": {...}}) is spread into rows of its own.
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [inner, innerValue] of Object.entries(value)) addRow(inner, innerValue);
+      } else {
+        addRow(key, value);
+      }
     }
   }
   $('aggregate-result').hidden = false;
@@ -547,10 +561,9 @@ function renderReport() {
     tr.dataset.date = r.date;
     tr.dataset.model = r.model_id;
     tr.append(
-      cell(r.date, 'nowrap'), cell(r.tenant, 'nowrap'), cell(r.model_id), cell(integerText(r.invocations), 'num'),
+      cell(r.date, 'nowrap'), cell(r.tenant, 'nowrap'), cell(r.model_id, 'model'), cell(integerText(r.invocations), 'num'),
       cell(integerText(r.input_tokens), 'num'), cell(integerText(r.output_tokens), 'num'),
-      cell(integerText(r.cache_read_input_tokens), 'num'), cell(integerText(r.cache_write_input_tokens), 'num'),
-      cell(costText(r.input_cost), 'num'), cell(costText(r.output_cost), 'num'),
+      cell(cacheText(r), 'num'), cell(costText(r.input_cost), 'num'), cell(costText(r.output_cost), 'num'),
       cell(r.unpriced ? `${costText(r.total_cost)} (unpriced)` : costText(r.total_cost), 'num total-cost'),
     );
     body.append(tr);
@@ -558,7 +571,7 @@ function renderReport() {
   if (!rows.length) {
     const tr = document.createElement('tr');
     const td = cell('No aggregated usage in this range. Run "Aggregate now" first if today is missing.');
-    td.colSpan = 11;
+    td.colSpan = 10;
     tr.append(td);
     body.append(tr);
   }
