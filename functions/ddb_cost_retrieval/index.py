@@ -18,8 +18,11 @@ app = make_app(logger, SETTINGS.cors_origin)
 @app.post("/ddb_cost_retrieval")
 def ddb_cost_retrieval():
     table = UsageTable(aws_client("dynamodb"), SETTINGS.table_name)
-    items = retrieve(table, caller(app), json_body(app, required=False), SETTINGS.admin_group)
-    return {"body": items}
+    items, next_token = retrieve(table, caller(app), json_body(app, required=False), SETTINGS.admin_group)
+    answer = {"body": items}
+    if next_token:
+        answer["next_token"] = next_token
+    return answer
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +16,9 @@ from token_profiler.dates import days_between, parse_day
 from token_profiler.errors import BadRequest, Forbidden
 from token_profiler.storage import UsageTable
 
-FILTERS = ("start_date", "end_date", "tenant", "model_id")
+FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token")
+# Items per answer: 5,000 rows stay well under Lambda's 6 MB response limit.
+MAX_LIMIT = 5000
 # Above this many days an admin listing without a tenant reads the table once instead of per day.
 MAX_INDEX_DAYS = 366
 STRING_FIELDS = (
@@ -50,6 +56,16 @@ def parse_filters(body: Any) -> dict[str, Any]:
             filters[name] = parse_day(body[name], name)
     if "start_date" in filters and "end_date" in filters and filters["end_date"] < filters["start_date"]:
         raise BadRequest("end_date is before start_date")
+    limit = body.get("limit")
+    if limit is not None:
+        if type(limit) is not int or not 1 <= limit <= MAX_LIMIT:
+            raise BadRequest(f"limit must be an integer between 1 and {MAX_LIMIT}")
+        filters["limit"] = limit
+    token = body.get("next_token")
+    if token not in (None, ""):
+        if not isinstance(token, str) or len(token) > 2048:
+            raise BadRequest("next_token is not valid")
+        filters["next_token"] = decode_token(token)
     return filters
 
 
@@ -76,31 +92,75 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def retrieve(table: UsageTable, caller: Caller, body: Any, admin_group: str) -> list[dict[str, Any]]:
-    filters = parse_filters(body)
-    start: dt.date | None = filters.get("start_date")
-    end: dt.date | None = filters.get("end_date")
-    model_id = filters.get("model_id")
-    tenant = filters.get("tenant")
-    if not caller.is_member(admin_group):
-        if tenant is not None and tenant != caller.tenant_id:
-            raise Forbidden("a tenant may only read its own usage")
-        tenant = caller.tenant_id
+def _position(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(row.get("date", "")), str(row.get("pk", "")), str(row.get("model_id", "")))
+
+
+def encode_token(position: tuple[str, str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> tuple[str, str, str]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        raise BadRequest("next_token is not valid") from None
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise BadRequest("next_token is not valid")
+    parse_day(value[0], "next_token")
+    return (value[0], value[1], value[2])
+
+
+def _sorted_rows(
+    table: UsageTable,
+    tenant: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    model_id: str | None,
+    after: tuple[str, str, str] | None,
+) -> Iterator[dict[str, Any]]:
+    """Rows in (date, tenant, model) order, from the cheapest read that answers the filters."""
     lo = start.isoformat() if start else None
     hi = end.isoformat() if end else None
+    if after and (lo is None or after[0] > lo):
+        lo = after[0]  # a continuation re-reads at most the day it stopped in
     if tenant is not None:
-        rows = table.query_tenant(tenant, lo, hi, model_id)
-    elif start and end and (end - start).days < MAX_INDEX_DAYS:
-        rows = (row for day in days_between(start, end) for row in table.query_day(day.isoformat(), model_id))
+        # one partition: DynamoDB returns it ordered by sk = "<date>#<model>", i.e. (date, model)
+        yield from table.query_tenant(tenant, lo, hi, model_id)
+    elif lo and hi and (dt.date.fromisoformat(hi) - dt.date.fromisoformat(lo)).days < MAX_INDEX_DAYS:
+        for day in days_between(dt.date.fromisoformat(lo), dt.date.fromisoformat(hi)):
+            yield from sorted(table.query_day(day.isoformat(), model_id), key=_position)
     else:
-        rows = (
+        rows = [
             row
             for row in table.scan_all(model_id)
             if (lo is None or row.get("date", "") >= lo) and (hi is None or row.get("date", "") <= hi)
-        )
-    if not caller.is_member(admin_group):
-        # belt and braces: a tenant's answer holds its own partition only
-        rows = (row for row in rows if row.get("pk") == caller.tenant_id)
-    items = [present(row) for row in rows]
-    items.sort(key=lambda item: (item["date"], item["pk"], item["model_id"]))
-    return items
+        ]
+        yield from sorted(rows, key=_position)
+
+
+def retrieve(
+    table: UsageTable, caller: Caller, body: Any, admin_group: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Items in (date, tenant, model) order, at most ``limit``, and a token for the next page (or None)."""
+    filters = parse_filters(body)
+    model_id = filters.get("model_id")
+    tenant = filters.get("tenant")
+    admin = caller.is_member(admin_group)
+    if not admin:
+        if tenant is not None and tenant != caller.tenant_id:
+            raise Forbidden("a tenant may only read its own usage")
+        tenant = caller.tenant_id
+    limit = filters.get("limit", MAX_LIMIT)
+    after = filters.get("next_token")
+    items: list[dict[str, Any]] = []
+    start, end = filters.get("start_date"), filters.get("end_date")
+    for row in _sorted_rows(table, tenant, start, end, model_id, after):
+        if not admin and row.get("pk") != caller.tenant_id:
+            continue  # belt and braces: a tenant's answer holds its own partition only
+        if after and _position(row) <= after:
+            continue
+        if len(items) == limit:
+            return items, encode_token(_position(items[-1]))
+        items.append(present(row))
+    return items, None

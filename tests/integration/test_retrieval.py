@@ -254,3 +254,55 @@ def test_property_a_non_admin_never_receives_another_tenants_row(retrieval, call
     assert status == 200
     assert all(item["pk"] == me and item["name"] == me for item in payload["body"])
     assert keys(payload["body"]) == expected_keys(retrieval.rows, me, start, end, body.get("model_id"))
+
+
+@pytest.mark.parametrize(
+    ("caller", "groups", "body"),
+    [
+        ("tenant-2", None, {}),
+        ("ops", "admin", {}),
+        ("ops", "admin", {"start_date": DAYS[1], "end_date": DAYS[8]}),
+        ("ops", "admin", {"tenant": "tenant-4", "model_id": MODELS[0]}),
+    ],
+)
+def test_pages_join_up_to_the_whole_answer_in_order(retrieval, caller, groups, body):
+    status, whole = retrieval(body, tenant=caller, groups=groups)
+    assert status == 200 and "next_token" not in whole
+    pages, token = [], None
+    while True:
+        page_body = {**body, "limit": 7}
+        if token:
+            page_body["next_token"] = token
+        status, payload = retrieval(page_body, tenant=caller, groups=groups)
+        assert status == 200 and len(payload["body"]) <= 7
+        pages += payload["body"]
+        token = payload.get("next_token")
+        if not token:
+            break
+    assert pages == whole["body"]
+    order = [(i["date"], i["pk"], i["model_id"]) for i in pages]
+    assert order == sorted(order) and len(set(order)) == len(order)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"limit": 0},
+        {"limit": 5001},
+        {"limit": "10"},
+        {"next_token": "%%%"},
+        {"next_token": "WyJ4Il0"},
+        {"next_token": 5},
+    ],
+)
+def test_bad_paging_gets_400(retrieval, body):
+    status, payload = retrieval(body)
+    assert status == 400 and payload["message"]
+
+
+def test_a_tenant_cannot_page_into_another_tenant(retrieval):
+    import base64
+
+    token = base64.urlsafe_b64encode(json.dumps([DAYS[0], "tenant-0", ""]).encode()).decode().rstrip("=")
+    status, payload = retrieval({"next_token": token}, tenant="tenant-5")
+    assert status == 200 and all(item["pk"] == "tenant-5" for item in payload["body"])
