@@ -1,0 +1,1 @@
+"""Build, configuration and Terraform tooling of the token profiler."""

@@ -1,0 +1,232 @@
+"""Build what Terraform deploys: deterministic zips, the web model list and the tfvars.
+
+- ``build/dist/<key>.zip``: ``functions/<key>/`` (the handler, ``index.py`` at the root).
+- ``build/dist/layer.zip``: ``python/token_profiler/`` plus requirements/runtime.txt installed for
+  the Lambda platform (manylinux2014 x86_64 wheels, CPython 3.12). The pip result is cached under
+  ``build/cache/`` by a hash of the requirements, so a rebuild does not reach the registry.
+- ``build/web/models.json``: the catalog plus PRICE_OVERRIDES, filtered by ENABLED_MODELS.
+- ``build/deploy/<prefix>/terraform.tfvars.json``: rendered from configs.json (jinja2, undefined
+  variables are errors).
+
+Zips have sorted entries, a fixed timestamp and fixed permissions: unchanged code gives
+byte-identical zips, so Terraform sees no change after a rebuild.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+try:
+    from scripts.config import ROOT, ConfigError, StackConfig, load_configs, select
+except ModuleNotFoundError:  # run as a plain script
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from scripts.config import ROOT, ConfigError, StackConfig, load_configs, select
+
+FUNCTIONS = ("invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval")
+DOMAIN_PACKAGE = "token_profiler"
+PYTHON_VERSION = "3.12"
+PLATFORM = "manylinux2014_x86_64"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests"}
+SKIP_SUFFIXES = {".pyc", ".pyo"}
+
+
+class BuildError(RuntimeError):
+    """Something the build needs is missing; the message says what."""
+
+
+def _files(base: Path) -> list[Path]:
+    """Files below base, sorted, without caches and bytecode."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.suffix not in SKIP_SUFFIXES and not name.startswith("."):
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(base).as_posix())
+
+
+def write_zip(target: Path, entries: list[tuple[str, Path]]) -> Path:
+    """Write a zip whose bytes depend only on the entry names and file contents."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, path in sorted(entries, key=lambda entry: entry[0]):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so the permission bits below are honoured
+            mode = 0o755 if os.access(path, os.X_OK) and path.suffix in {"", ".sh"} else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    partial.replace(target)
+    return target
+
+
+def build_function(key: str, functions_dir: Path, dist_dir: Path) -> Path:
+    source = functions_dir / key
+    if not (source / "index.py").is_file():
+        raise BuildError(f"{source}/index.py not found: function {key!r} has no handler")
+    entries = [(path.relative_to(source).as_posix(), path) for path in _files(source)]
+    return write_zip(dist_dir / f"{key}.zip", entries)
+
+
+def _requirements_hash(requirements: Path) -> str:
+    digest = hashlib.sha256()
+    digest.update(requirements.read_bytes())
+    digest.update(f"{PLATFORM}|{PYTHON_VERSION}|only-binary".encode())
+    return digest.hexdigest()[:16]
+
+
+def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
+    """pip install the runtime requirements for the Lambda platform, once per requirements hash."""
+    target = cache_dir / f"layer-deps-{_requirements_hash(requirements)}"
+    if (target / ".complete").is_file():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile", "--upgrade",
+        "--target", str(target),
+        "--platform", PLATFORM, "--python-version", PYTHON_VERSION,
+        "--implementation", "cp", "--only-binary=:all:",
+        "-r", str(requirements),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(target, ignore_errors=True)
+        raise BuildError(f"pip could not install {requirements} for {PLATFORM}:\n{result.stderr.strip()}")
+    # pip leaves a bin/ of console scripts with this machine's interpreter path: not for Lambda.
+    shutil.rmtree(target / "bin", ignore_errors=True)
+    (target / ".complete").write_text("ok\n")
+    return target
+
+
+def build_layer(functions_dir: Path, requirements: Path, dist_dir: Path, cache_dir: Path) -> Path:
+    package = functions_dir / DOMAIN_PACKAGE
+    if not (package / "__init__.py").is_file():
+        raise BuildError(f"{package}/__init__.py not found: the domain package is missing")
+    entries = [
+        (f"python/{DOMAIN_PACKAGE}/{path.relative_to(package).as_posix()}", path) for path in _files(package)
+    ]
+    dependencies = install_dependencies(requirements, cache_dir)
+    names = {name for name, _ in entries}
+    for path in _files(dependencies):
+        name = f"python/{path.relative_to(dependencies).as_posix()}"
+        if name not in names:
+            entries.append((name, path))
+    return write_zip(dist_dir / "layer.zip", entries)
+
+
+def web_models(catalog: dict[str, Any], overrides: dict[str, Any], enabled: list[str]) -> list[dict[str, str]]:
+    """The console's model list: [{model_id, kind, label}] from catalog + overrides, enabled only."""
+    models = {**catalog.get("models", {})}
+    for model_id, model in overrides.items():
+        models[model_id] = {**models.get(model_id, {}), **model}
+    prefixes = tuple(catalog.get("profile_prefixes", []))
+
+    def entry(model_id: str) -> dict[str, str] | None:
+        base = model_id
+        for prefix in prefixes:
+            if model_id.startswith(prefix) and model_id[len(prefix):] in models:
+                base = model_id[len(prefix):]
+                break
+        model = models.get(base)
+        if model is None:
+            return None
+        return {"model_id": model_id, "kind": model.get("kind", "text"), "label": model.get("label", model_id)}
+
+    ids = enabled or list(models)
+    return [item for item in (entry(model_id) for model_id in ids) if item is not None]
+
+
+def build_models_json(config: StackConfig, functions_dir: Path, web_dir: Path) -> Path:
+    catalog_path = functions_dir / DOMAIN_PACKAGE / "catalog.json"
+    if not catalog_path.is_file():
+        raise BuildError(f"{catalog_path} not found: the model catalog is missing")
+    catalog = json.loads(catalog_path.read_text())
+    items = web_models(catalog, config.price_overrides, config.enabled_models)
+    web_dir.mkdir(parents=True, exist_ok=True)
+    target = web_dir / "models.json"
+    target.write_text(json.dumps(items, indent=2, sort_keys=True) + "\n")
+    return target
+
+
+def render_tfvars(
+    config: StackConfig,
+    target: Path,
+    build_dir: Path,
+    functions_dir: Path = ROOT / "functions",
+    site_dir: Path = ROOT / "web",
+    endpoint_url: str = "",
+) -> Path:
+    """Render the stack's tfvars; an undefined template variable is an error, not an empty string."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - renders JSON through tojson, never HTML
+        keep_trailing_newline=True,
+    )
+    text = environment.get_template("stack.tfvars.json.j2").render(
+        config=config,
+        bedrock_url=config.bedrock_url,
+        build_dir=str(build_dir.resolve()),
+        functions_dir=str(functions_dir.resolve()),
+        web_dir=str(site_dir.resolve()),
+        emulator={"enabled": bool(endpoint_url), "endpoint_url": endpoint_url},
+    )
+    json.loads(text)  # a template bug fails here, not inside Terraform
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    return target
+
+
+def build_all(
+    config: StackConfig,
+    build_dir: Path = ROOT / "build",
+    functions_dir: Path = ROOT / "functions",
+    requirements: Path = ROOT / "requirements" / "runtime.txt",
+) -> dict[str, Path]:
+    """Every artifact Terraform reads, for one stack config."""
+    dist = build_dir / "dist"
+    built = {key: build_function(key, functions_dir, dist) for key in FUNCTIONS}
+    built["layer"] = build_layer(functions_dir, requirements, dist, build_dir / "cache")
+    built["models"] = build_models_json(config, functions_dir, build_dir / "web")
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default=os.environ.get("STACK") or None, help="STACK_PREFIX of the entry")
+    parser.add_argument("--config", type=Path, default=ROOT / "configs.json")
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
+    args = parser.parse_args(argv)
+    try:
+        config = select(load_configs(args.config), args.stack)
+        built = build_all(config, args.build_dir)
+        tfvars = render_tfvars(config, args.build_dir / "deploy" / config.stack_prefix / "terraform.tfvars.json",
+                               args.build_dir)
+    except (ConfigError, BuildError) as exc:
+        print(f"build failed:\n{exc}", file=sys.stderr)
+        return 2
+    for name, path in {**built, "tfvars": tfvars}.items():
+        size = path.stat().st_size
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        print(f"{name:22} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {size:>9} B  sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

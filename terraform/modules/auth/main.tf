@@ -1,0 +1,77 @@
+# Users are created by an administrator only; each user is a tenant (or carries custom:tenant_id).
+
+resource "aws_cognito_user_pool" "this" {
+  name = "${var.name}_user_pool"
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  password_policy {
+    minimum_length                   = var.password_minimum_length
+    require_lowercase                = true
+    require_uppercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    temporary_password_validity_days = 3
+  }
+
+  auto_verified_attributes = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  dynamic "schema" {
+    for_each = var.tenant_attribute ? ["tenant_id"] : []
+    content {
+      name                     = schema.value
+      attribute_data_type      = "String"
+      mutable                  = true # an admin may move a user to another tenant
+      developer_only_attribute = false
+      required                 = false
+
+      string_attribute_constraints {
+        min_length = 1
+        max_length = 128
+      }
+    }
+  }
+
+  deletion_protection = "INACTIVE" # make destroy removes the whole deployment
+
+  tags = var.tags
+}
+
+resource "aws_cognito_user_group" "admin" {
+  name         = var.admin_group
+  user_pool_id = aws_cognito_user_pool.this.id
+  description  = "May aggregate usage and read every tenant's costs"
+}
+
+resource "aws_cognito_user_pool_client" "this" {
+  name         = "${var.name}_app_client"
+  user_pool_id = aws_cognito_user_pool.this.id
+
+  generate_secret               = false # a browser and Postman cannot keep a secret
+  explicit_auth_flows           = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+
+  # Tenants may read their tenant id but never change it.
+  read_attributes  = concat(["email", "email_verified"], var.tenant_attribute ? ["custom:tenant_id"] : [])
+  write_attributes = ["email"]
+
+  id_token_validity      = var.id_token_validity_minutes
+  access_token_validity  = var.id_token_validity_minutes
+  refresh_token_validity = var.refresh_token_validity_days
+
+  token_validity_units {
+    id_token      = "minutes"
+    access_token  = "minutes"
+    refresh_token = "days"
+  }
+}

@@ -1,0 +1,54 @@
+# Usage rows (DynamoDB) and daily CSV reports (S3).
+
+resource "aws_dynamodb_table" "this" {
+  # checkov:skip=CKV_AWS_119:encrypted at rest with the AWS-managed key; a CMK adds cost and key-policy upkeep per deployment
+  name         = "${var.name}_token_usage"
+  billing_mode = var.key_schema.billing_mode
+  hash_key     = var.key_schema.hash_key
+  range_key    = var.key_schema.range_key
+
+  dynamic "attribute" {
+    for_each = var.key_schema.attributes
+    content {
+      name = attribute.value.name
+      type = attribute.value.type
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = var.key_schema.global_secondary_indexes
+    content {
+      name            = global_secondary_index.value.name
+      hash_key        = global_secondary_index.value.hash_key
+      range_key       = global_secondary_index.value.range_key
+      projection_type = global_secondary_index.value.projection_type
+    }
+  }
+
+  ttl {
+    attribute_name = var.key_schema.ttl_attribute
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  deletion_protection_enabled = false # make destroy removes the whole deployment
+
+  tags = var.tags
+}
+
+module "reports" {
+  source = "../bucket"
+
+  name            = var.bucket_name
+  noncurrent_days = var.report_version_days
+
+  emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+  tags                               = var.tags
+}

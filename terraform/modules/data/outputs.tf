@@ -1,0 +1,24 @@
+output "table_name" {
+  description = "Name of the usage table."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "table_arn" {
+  description = "ARN of the usage table."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "index_arns" {
+  description = "ARNs of the table's global secondary indexes."
+  value       = [for index in var.key_schema.global_secondary_indexes : "${aws_dynamodb_table.this.arn}/index/${index.name}"]
+}
+
+output "reports_bucket" {
+  description = "Name of the reports bucket."
+  value       = module.reports.id
+}
+
+output "reports_bucket_arn" {
+  description = "ARN of the reports bucket."
+  value       = module.reports.arn
+}

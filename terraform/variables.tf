@@ -1,0 +1,253 @@
+variable "prefix" {
+  description = "STACK_PREFIX: names every resource, so several deployments coexist in one account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{1,19}$", var.prefix))
+    error_message = "prefix must be 2-20 characters: a lowercase letter, then lowercase letters, digits or '_'."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the deployment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like us-east-1."
+  }
+}
+
+variable "emulator_rule_descriptions_dropped" {
+  description = "Emulator only: moto drops the description of security-group rules that reference a group or prefix list, so they are left empty there. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "emulator_forwarded_values_echoed" {
+  description = "Emulator only: moto reports legacy forwarded_values on a behaviour that uses a cache policy, so the same block is declared there. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "emulator_sni_only_echoed" {
+  description = "Emulator only: moto reports ssl_support_method sni-only for the default certificate, so it is declared there. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags on every resource (provider default_tags), merged with Project and Stack."
+  type        = map(string)
+  default     = {}
+}
+
+variable "build_dir" {
+  description = "Absolute path of build/ (dist/<key>.zip, dist/layer.zip, web/models.json); empty means ../build next to this module."
+  type        = string
+  default     = ""
+}
+
+variable "functions_dir" {
+  description = "Absolute path of functions/ (table.json is read from it); empty means ../functions next to this module."
+  type        = string
+  default     = ""
+}
+
+variable "web_dir" {
+  description = "Absolute path of the console's static files; empty means ../web next to this module."
+  type        = string
+  default     = ""
+}
+
+# ---- network -------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "VPC_CIDR: CIDR block of the VPC."
+  type        = string
+  default     = "10.10.0.0/16"
+}
+
+variable "interface_endpoints" {
+  description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
+  type        = list(string)
+  default = [
+    "bedrock", "bedrock-runtime", "execute-api", "logs", "events", "lambda",
+    "sagemaker.api", "sagemaker.runtime", "sagemaker.metrics", "sagemaker.runtime-fips",
+  ]
+
+  validation {
+    condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
+    error_message = "interface_endpoints must be distinct service suffixes such as bedrock-runtime or logs."
+  }
+}
+
+variable "availability_zones" {
+  description = "Two availability zones for the subnets; empty picks the region's first two."
+  type        = list(string)
+  default     = []
+}
+
+# ---- API -----------------------------------------------------------------------------------
+
+variable "api_throttling_rate" {
+  description = "API_THROTTLING_RATE: steady-state requests per second on the stage."
+  type        = number
+  default     = 10000
+}
+
+variable "api_burst_rate" {
+  description = "API_BURST_RATE: burst of requests on the stage."
+  type        = number
+  default     = 5000
+}
+
+variable "cors_allow_origin" {
+  description = "Origin allowed by CORS; empty means the console's own CloudFront origin (https://<domain>)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.cors_allow_origin == "" || var.cors_allow_origin == "*" || can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]+)?$", var.cors_allow_origin))
+    error_message = "cors_allow_origin must be empty, * or an origin such as https://console.example.com (no path)."
+  }
+}
+
+variable "api_function_timeout" {
+  description = "Timeout (s) of the functions behind the API; it must stay below API Gateway's 29 s limit."
+  type        = number
+  default     = 28
+
+  validation {
+    condition     = var.api_function_timeout >= 3 && var.api_function_timeout < 29
+    error_message = "api_function_timeout must be 3-28 s: API Gateway gives up at 29 s and the call would run on, billed."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the region-wide API Gateway CloudWatch role (one deployment per account and region should own it)."
+  type        = bool
+  default     = true
+}
+
+# ---- functions -----------------------------------------------------------------------------
+
+variable "bedrock_url" {
+  description = "BEDROCK_URL of invoke_model (bedrock-runtime endpoint); empty means boto3's default for the region."
+  type        = string
+  default     = ""
+}
+
+variable "enabled_models" {
+  description = "ENABLED_MODELS: model ids (as called) the API accepts; empty means every catalog model. Also scopes bedrock:InvokeModel."
+  type        = list(string)
+  default     = []
+}
+
+variable "price_overrides" {
+  description = "PRICE_OVERRIDES: JSON object shaped like catalog.json's models."
+  type        = string
+  default     = "{}"
+
+  validation {
+    condition     = can(keys(jsondecode(var.price_overrides)))
+    error_message = "price_overrides must be a JSON object."
+  }
+}
+
+variable "retention_days" {
+  description = "RETENTION_DAYS: days a usage row lives in DynamoDB (TTL); 0 keeps rows forever."
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.retention_days >= 0 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number, 0 or more."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the log groups, in days (a value CloudWatch accepts)."
+  type        = number
+  default     = 30
+}
+
+variable "max_input_chars" {
+  description = "MAX_INPUT_CHARS: longest prompt invoke_model accepts."
+  type        = number
+  default     = 100000
+
+  validation {
+    condition     = var.max_input_chars >= 1
+    error_message = "max_input_chars must be positive."
+  }
+}
+
+variable "log_prompts" {
+  description = "LOG_PROMPTS: log prompt text (off by default; prompts are tenants' data)."
+  type        = bool
+  default     = false
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every function."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+# ---- auth and schedule ---------------------------------------------------------------------
+
+variable "admin_group" {
+  description = "ADMIN_GROUP: Cognito group of the administrators."
+  type        = string
+  default     = "admin"
+}
+
+variable "schedule_expression" {
+  description = "When the aggregator runs (EventBridge Scheduler cron/rate, UTC)."
+  type        = string
+  default     = "cron(15 0 * * ? *)"
+}
+
+# ---- emulator ------------------------------------------------------------------------------
+
+variable "aws_endpoint_url" {
+  description = "Emulator only: one endpoint URL for every AWS service (the local moto server). Empty on AWS."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.aws_endpoint_url == "" || can(regex("^http://(127\\.0\\.0\\.1|localhost):[0-9]+$", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be empty (AWS) or http://127.0.0.1:<port> (the local emulator)."
+  }
+}
+
+variable "emulator_without_oac_attachment" {
+  description = "Emulator only: moto drops the CloudFront OAC id on read-back, so the origin is created without it. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "emulator_managed_headers_policy" {
+  description = "Emulator only: moto cannot create response-headers policies; AWS's managed SecurityHeadersPolicy id is used. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "emulator_skip_deployment_wait" {
+  description = "Emulator only: do not wait for CloudFront to report the distribution Deployed. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
+
+variable "emulator_policy_conditions_ignored" {
+  description = "Emulator only: moto ignores bucket-policy conditions, so the TLS-only deny (a '*' principal with an aws:SecureTransport condition) would deny every request; it is left out. Never set on AWS."
+  type        = bool
+  default     = false
+}
