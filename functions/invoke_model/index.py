@@ -38,7 +38,8 @@ def invoke_model():
         settings=SETTINGS,
         catalog=CATALOG,
         tenant_id=who.tenant_id,
-        request_id=request_id(app),
+        # the usage line needs a request id to be counted; API Gateway always sends one
+        request_id=request_id(app) or app.lambda_context.aws_request_id,
     )
     # the one usage line of this call; the aggregator reads nothing else
     logger.info(USAGE_MARKER, extra={"token_usage": outcome.record})

@@ -374,3 +374,13 @@ def test_answers_and_errors_carry_cors_headers(invoke):
     response, _ = s["call"](raw_body="", headers={"Origin": "https://evil.example"})
     headers = {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
     assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_without_an_api_gateway_request_id_the_lambda_request_id_is_used(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response())
+    event = rest_event("/invoke_model", body={"inputs": "hi"}, claims=claims_for("t"), query={"model_id": SONNET})
+    del event["requestContext"]["requestId"]
+    context = LambdaContext(aws_request_id="lambda-req-1")
+    assert s["module"].lambda_handler(event, context)["statusCode"] == 200
+    assert usage_lines(s["logs"])[0]["token_usage"]["request_id"] == "lambda-req-1"
