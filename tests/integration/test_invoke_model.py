@@ -379,7 +379,8 @@ def test_answers_and_errors_carry_cors_headers(invoke):
 def test_without_an_api_gateway_request_id_the_lambda_request_id_is_used(invoke):
     s = invoke()
     s["stubber"].add_response("converse", converse_response())
-    event = rest_event("/invoke_model", body={"inputs": "hi"}, claims=claims_for("t"), query={"model_id": SONNET})
+    query = {"model_id": SONNET}
+    event = rest_event("/invoke_model", body={"inputs": "hi"}, claims=claims_for("t"), query=query)
     del event["requestContext"]["requestId"]
     context = LambdaContext(aws_request_id="lambda-req-1")
     assert s["module"].lambda_handler(event, context)["statusCode"] == 200
