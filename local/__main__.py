@@ -78,7 +78,7 @@ def cmd_run(args) -> int:
     except KeyboardInterrupt:
         print("\nstopping the local stack ...", flush=True)
     except Exception as exc:  # noqa: BLE001 - say what failed, then clean up
-        print(f"local stack failed: {exc}", file=sys.stderr, flush=True)
+        print(f"local stack failed: {str(exc)[:3000]}", file=sys.stderr, flush=True)
         code = 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -133,7 +133,9 @@ def cmd_up(args) -> int:
             break
         time.sleep(0.5)
     print(f"local-up failed; last lines of {log_path}:", file=sys.stderr)
-    print("\n".join(log_path.read_text(errors="replace").splitlines()[-30:]), file=sys.stderr)
+    lines = log_path.read_text(errors="replace").splitlines()
+    failed = [i for i, line in enumerate(lines) if line.startswith("local stack failed")]
+    print("\n".join(lines[failed[0] : failed[0] + 40] if failed else lines[-30:]), file=sys.stderr)
     _stop_group(process.pid)
     pid_file.unlink(missing_ok=True)
     return 1

@@ -123,7 +123,16 @@ class Session:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
-    """outputs.json of a local stack started for this session (stopped at the end)."""
+    """outputs.json of a local stack started for this session (stopped at the end).
+
+    E2E_STACK_OUTPUTS=<outputs.json> runs the suite against a stack that is already up instead.
+    """
+    reuse = os.environ.get("E2E_STACK_OUTPUTS")
+    if reuse:
+        outputs = json.loads(Path(reuse).read_text())
+        outputs["state_dir"] = str(Path(reuse).parent)
+        yield outputs
+        return
     state = tmp_path_factory.mktemp("local-stack")
     aws, bedrock, api, web = _free_ports(4)
     env = {

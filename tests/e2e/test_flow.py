@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import json
 import secrets
 import time
@@ -159,9 +160,8 @@ def test_no_forged_or_expired_token_gets_in(e2e, local_stack):
     # Expired: signed with the pool's own key (moto's), correct in every way but the expiry
     import moto
 
-    pool_key = jwt.algorithms.RSAAlgorithm.from_jwk(
-        (Path(moto.__file__).parent / "cognitoidp/resources/jwks-private.json").read_text()
-    )
+    private = Path(moto.__file__).parent / "cognitoidp/resources/jwks-private.json.gz"
+    pool_key = jwt.algorithms.RSAAlgorithm.from_jwk(gzip.decompress(private.read_bytes()).decode())
     expired = jwt.encode(
         {**claims, "exp": int(time.time()) - 60}, pool_key, algorithm="RS256", headers={"kid": "dummy"}
     )

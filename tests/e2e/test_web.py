@@ -44,6 +44,8 @@ TEXT_MODEL_B = "amazon.nova-micro-v1:0"
 INJECTION = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 # Fixture names the local stack's conftest may offer, most likely first.
 STACK_FIXTURES = ("local_stack", "local_outputs", "stack_outputs")
+# The e2e session's recorder of prompts and tokens sent (its log scan looks for them), when there is one.
+RECORDER: dict = {"session": None}
 TOKEN_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
 
@@ -52,8 +54,18 @@ def utc_day() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
+def catalog_id(model_id: str) -> str | None:
+    """The catalog key of a model id as called (cross-region profile prefixes dropped), or None."""
+    if model_id in CATALOG["models"]:
+        return model_id
+    for prefix in CATALOG["profile_prefixes"]:
+        if model_id.startswith(prefix) and model_id[len(prefix) :] in CATALOG["models"]:
+            return model_id[len(prefix) :]
+    return None
+
+
 def price_of(model_id: str, region: str) -> dict[str, Decimal]:
-    prices = CATALOG["models"][model_id]["prices"]
+    prices = CATALOG["models"][catalog_id(model_id)]["prices"]
     table = prices.get(region) or prices[CATALOG["default_region"]]
     return {key: Decimal(table.get(key, "0")) for key in PRICE_KEYS}
 
@@ -85,6 +97,10 @@ def stack(request) -> dict:
             value = request.getfixturevalue(name)
         except pytest.FixtureLookupError:
             continue
+        try:
+            RECORDER["session"] = request.getfixturevalue("e2e")
+        except pytest.FixtureLookupError:
+            RECORDER["session"] = None
         outputs = getattr(value, "outputs", value)
         if isinstance(outputs, str | Path):
             outputs = json.loads(Path(outputs).read_text())
@@ -148,6 +164,9 @@ class Console:
         p.wait_for_selector("#app-view:not([hidden])", timeout=30_000)
 
     def invoke(self, model_id: str, prompt: str, max_tokens: int = 256) -> dict:
+        session = RECORDER["session"]
+        if session is not None:
+            prompt = session.prompt(prompt)
         p = self.page
         p.click("#tab-invoke")
         p.select_option("#model-select", model_id)
@@ -158,6 +177,7 @@ class Console:
         error = p.locator("#invoke-error")
         assert error.is_hidden(), error.text_content()
         return {
+            "prompt": prompt,
             "model_id": p.text_content("#call-model"),
             "answer": p.text_content("#answer"),
             "input_tokens": int_text(p.text_content("#call-input-tokens")),
@@ -169,6 +189,13 @@ class Console:
 
     def id_token(self) -> str:
         return json.loads(self.page.evaluate("sessionStorage.getItem('btp.session')"))["idToken"]
+
+    def record_tokens(self):
+        session = RECORDER["session"]
+        if session is not None:
+            tokens = json.loads(self.page.evaluate("sessionStorage.getItem('btp.session')"))
+            with session.lock:
+                session.tokens.update({tokens["idToken"], tokens["accessToken"]})
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +239,7 @@ def open_as(browser, stack, user: dict, bypass_csp: bool = False, shot: str | No
     else:
         console.sign_in(user["username"], user["temporary"], new_password=user["password"], shot=shot)
         user["activated"] = True
+    console.record_tokens()
     return console
 
 
@@ -249,6 +277,15 @@ def ledger(browser, stack, tenants) -> dict:
     )
     record["problems"] += b.problems
     b.close()
+
+    # The seeded tenants too, so the admin sees them; their totals also hold other tests' calls.
+    record["seeded_calls"] = []
+    for user in (u for u in stack["users"] if not u["admin"]):
+        console = open_as(browser, stack, user)
+        call = console.invoke(TEXT_MODEL_A, f"Hello from {user['tenant_id']}.")
+        record["seeded_calls"].append({"tenant": user["tenant_id"], **call})
+        record["problems"] += console.problems
+        console.close()
     return record
 
 
@@ -307,7 +344,8 @@ def test_prompt_with_script_injection_is_shown_as_text(browser, stack, tenants, 
         call = console.invoke(TEXT_MODEL_B, prompt)
         ledger["calls"].append({"tenant": tenants["b"]["tenant_id"], **call})
         page = console.page
-        assert page.text_content("#asked") == prompt
+        assert page.text_content("#asked") == call["prompt"]
+        assert INJECTION in call["prompt"]
         assert page.locator("#asked *").count() == 0
         assert page.locator("#answer *").count() == 0
         assert page.locator("img[src=x]").count() == 0
@@ -334,8 +372,10 @@ def test_admin_aggregates_and_sees_both_tenants_with_right_totals(browser, stack
         page.fill("#report-end", last)
 
         mine = {tenants["a"]["tenant_id"], tenants["b"]["tenant_id"]}
+        seeded = {c["tenant"] for c in ledger["seeded_calls"]}
         expected = sums_by_tenant_model(ledger["calls"])
-        seen: dict[tuple[str, str], dict[str, int]] = {}
+        seeded_minimum = sums_by_tenant_model(ledger["seeded_calls"])
+        seen: dict[tuple[str, str], dict] = {}
         # The usage lines reach the logs asynchronously: aggregate again (it is idempotent) until
         # every invocation made above is counted, for a bounded number of tries.
         for _ in range(10):
@@ -346,50 +386,69 @@ def test_admin_aggregates_and_sees_both_tenants_with_right_totals(browser, stack
             assert page.locator("#report-error").is_hidden(), page.text_content("#report-error")
             seen = {}
             for row in page.locator("#report-table tbody tr[data-tenant]").all():
-                tenant = row.get_attribute("data-tenant")
-                if tenant not in mine:
-                    continue
                 cells = [c.text_content() for c in row.locator("td").all()]
-                seen[(tenant, row.get_attribute("data-model"))] = {
+                seen[(row.get_attribute("data-tenant"), row.get_attribute("data-model"))] = {
                     "invocations": int_text(cells[3]),
                     "input_tokens": int_text(cells[4]),
                     "output_tokens": int_text(cells[5]),
                     "cache_read_input_tokens": int_text(cells[6].split("/")[0]),
                     "cache_write_input_tokens": int_text(cells[6].split("/")[1]),
-                    "total_cost": Decimal(cells[9]),
+                    "total_cost": cells[9],
                 }
-            if all(seen.get(k, {}).get("invocations") == v["invocations"] for k, v in expected.items()):
+            complete = all(
+                seen.get(k, {}).get("invocations") == v["invocations"] for k, v in expected.items()
+            )
+            complete &= all(
+                seen.get(k, {}).get("invocations", 0) >= v["invocations"] for k, v in seeded_minimum.items()
+            )
+            if complete:
                 break
             page.wait_for_timeout(1000)
         ledger["aggregated"] = True
 
-        # Rows: one per tenant and model, tokens equal to what the invocations reported.
-        assert set(seen) == set(expected)
+        # This module's tenants: one row per model, tokens equal to what the invocations reported.
+        assert {k for k in seen if k[0] in mine} == set(expected)
         for key, sums in expected.items():
             for field in (*TOKEN_KEYS, "invocations"):
                 assert seen[key][field] == sums[field], (key, field)
-            assert seen[key]["total_cost"] == expected_cost(key[1], sums, stack["region"]), key
+        # The seeded tenants: at least the calls made above.
+        for key, sums in seeded_minimum.items():
+            assert seen[key]["invocations"] >= sums["invocations"], key
 
-        # Totals per tenant, computed here from the catalog.
-        for tenant in mine:
-            total = sum(
-                (expected_cost(m, s, stack["region"]) for (t, m), s in expected.items() if t == tenant),
-                Decimal(0),
+        # Every row's cost is its tokens at the catalog's prices (rows of models outside the
+        # catalog are not priced here and are checked only for being summed right).
+        for (tenant, model), row in seen.items():
+            if catalog_id(model) is not None and not row["total_cost"].endswith("(unpriced)"):
+                assert Decimal(row["total_cost"]) == expected_cost(model, row, stack["region"]), (
+                    tenant,
+                    model,
+                )
+
+        # Totals per tenant: this module's from the ledger and the catalog; every tenant's from its rows.
+        for tenant in mine | seeded:
+            shown = Decimal(page.text_content(f'#tenant-totals tr[data-tenant="{tenant}"] .total-cost'))
+            rows_sum = sum(
+                (Decimal(r["total_cost"].split()[0]) for (t, _), r in seen.items() if t == tenant), Decimal(0)
             )
-            shown = page.text_content(f'#tenant-totals tr[data-tenant="{tenant}"] .total-cost')
-            assert Decimal(shown) == total, tenant
-            invocations = sum(s["invocations"] for (t, _), s in expected.items() if t == tenant)
-            cells = page.locator(f'#tenant-totals tr[data-tenant="{tenant}"] td').all()
-            assert int_text(cells[1].text_content()) == invocations
+            assert shown == rows_sum, tenant
+            if tenant in mine:
+                total = sum(
+                    (expected_cost(m, s, stack["region"]) for (t, m), s in expected.items() if t == tenant),
+                    Decimal(0),
+                )
+                assert shown == total, tenant
+                invocations = sum(s["invocations"] for (t, _), s in expected.items() if t == tenant)
+                cells = page.locator(f'#tenant-totals tr[data-tenant="{tenant}"] td').all()
+                assert int_text(cells[1].text_content()) == invocations
 
         # The grand total is the exact sum of the tenants' totals shown.
         shown_totals = [
             Decimal(c.text_content()) for c in page.locator("#tenant-totals tbody .total-cost").all()
         ]
         assert Decimal(page.text_content("#grand-cost")) == sum(shown_totals, Decimal(0))
-        assert page.locator("#report-chart rect.bar").count() >= len(mine)
+        assert page.locator("#report-chart rect.bar").count() >= len(mine | seeded)
         legend = {li.text_content() for li in page.locator("#report-chart .legend li").all()}
-        assert mine <= legend
+        assert mine | seeded <= legend
 
         with page.expect_download() as info:
             page.click("#report-csv")
@@ -400,7 +459,8 @@ def test_admin_aggregates_and_sees_both_tenants_with_right_totals(browser, stack
         assert set(csv_mine) == set(expected)
         for key, row in csv_mine.items():
             assert int(row["input_tokens"]) == expected[key]["input_tokens"]
-            assert Decimal(row["total_cost"]) == seen[key]["total_cost"]
+            assert Decimal(row["total_cost"]) == Decimal(seen[key]["total_cost"])
+        assert {(r["tenant"], r["model_id"]) for r in rows} == set(seen)
 
         page.fill("#report-tenant", tenants["a"]["tenant_id"])
         page.wait_for_timeout(200)
