@@ -547,3 +547,17 @@ def test_server_text_with_markup_stays_text(page, fake):
     assert "<img src=y" in page.text_content("#invoke-error")
     assert page.locator("#invoke-error *").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_a_refused_refresh_signs_out_with_a_message(page, fake):
+    backend = fake["backend"]
+    backend.add_user("revoked", "Revoked-pass1", "tenant-v")
+    backend.token_lifetime = 3
+    _open(page, fake["web_url"])
+    _sign_in(page, "revoked", "Revoked-pass1")
+    page.wait_for_selector("#app-view:not([hidden])")
+    with backend.lock:
+        backend.refresh_tokens.clear()  # as if an administrator had signed the user out everywhere
+    page.wait_for_selector("#signin-view:not([hidden])", timeout=10_000)
+    assert "session has expired" in page.text_content("#notice")
+    assert page.evaluate("sessionStorage.getItem('btp.session')") is None

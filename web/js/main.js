@@ -71,7 +71,10 @@ const cacheText = (r) => `${integerText(r.cache_read_input_tokens)} / ${integerT
 const state = { models: [], reportRows: [], reportRange: null };
 const auth = new CognitoAuth(effectiveConfig, {
   onChange: () => render(),
-  onExpired: () => notice('Your session has expired. Sign in again.'),
+  onExpired: () => {
+    clearViews();
+    notice('Your session has expired. Sign in again.');
+  },
 });
 const api = new Api(effectiveConfig, auth);
 
