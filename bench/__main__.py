@@ -16,6 +16,10 @@ import traceback
 from pathlib import Path
 
 from bench import harness
+from bench.reference_figures import faithfulness
+
+# Hand-written analysis of the last full run (causes of misses, fixes), appended to the note.
+FINDINGS = Path(__file__).resolve().parent / "findings.md"
 
 FULL = {
     "handler_overhead": {
@@ -114,9 +118,13 @@ def render_markdown(document: dict) -> str:
             out.append(f"- {line}")
         out.append(f"- measured {record['date']}, took {record.get('seconds', '?')} s")
         out.append("")
-    extra = document.get("commentary")
-    if extra:
-        out += ["## Findings", "", *extra, ""]
+    checks = faithfulness(document)
+    if checks:
+        out += ["## Are the baselines faithful?", ""]
+        out += ["Each re-created baseline beside what the reference's own code measured (issue 6):", ""]
+        out += [f"- {line}" for line in checks] + [""]
+    if FINDINGS.exists():
+        out += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(out)
 
 
@@ -148,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ordered = {name: records[name] for name in harness.METRICS}
     document = harness.write_results(ordered, args.results)
     print(harness.text_table(document))
+    for line in faithfulness(document):
+        print(f"  baseline check: {line}")
     if not args.no_note:
         args.note.parent.mkdir(parents=True, exist_ok=True)
         args.note.write_text(render_markdown(document) + "\n")

@@ -198,3 +198,55 @@ def generate(
             "ingestionTime": ts + 900,
             "eventId": f"{ts:020d}{i:016d}",
         }
+
+
+def fast_messages(n: int, *, day: str = "2026-11-26", n_tenants: int = 50, seed: int = 7) -> Iterator[str]:
+    """Valid usage-line messages of the same shape and length as `generate`'s, several times faster
+    (string formatting instead of json.dumps): for the memory runs, where the generator itself runs
+    under tracemalloc. No noise and no truth."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    start = int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
+    step = 86_400_000 / max(n, 1)
+    tenant_ids = tenants(n_tenants)
+    head = (
+        '{"level":"INFO","location":"invoke:88","message":"TOKEN_USAGE","timestamp":"%s",'
+        '"service":"invoke_model","cold_start":false,"function_name":"' + FUNCTION + '",'
+        '"function_memory_size":"256","function_arn":"arn:aws:lambda:'
+        + REGION
+        + ":123456789012:function:"
+        + FUNCTION
+        + '","function_request_id":"%s","correlation_id":"%s",'
+    )
+    usage = (
+        '"token_usage":{"schema_version":1,"tenant_id":"%s","request_id":"%s","model_id":"%s",'
+        '"region":"' + REGION + '","input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":0,'
+        '"cache_write_input_tokens":0,"latency_ms":%d},"xray_trace_id":"1-%08x-%024x"}'
+    )
+    template = head + usage
+    bits = rng.getrandbits
+
+    def uuid4_text() -> str:
+        h = f"{bits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+    for i in range(n):
+        ts = start + int(i * step)
+        ms_of_day = ts - start
+        stamp = (
+            f"{day} {ms_of_day // 3_600_000:02d}:{ms_of_day // 60_000 % 60:02d}:"
+            f"{ms_of_day // 1000 % 60:02d},{ms_of_day % 1000:03d}+0000"
+        )
+        request_id = uuid4_text()
+        yield template % (
+            stamp,
+            uuid4_text(),
+            request_id,
+            tenant_ids[rng.randrange(n_tenants)],
+            request_id,
+            MODELS[rng.randrange(len(MODELS))],
+            rng.randint(5, 4000),
+            rng.randint(1, 2000),
+            rng.randint(80, 6000),
+            ts // 1000,
+            rng.getrandbits(96),
+        )
