@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+CHECKOV_VENV := .venv-checkov
 STACK ?=
 PYTEST_ARGS ?=
 
@@ -12,6 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make test       install what the tests need and run the whole suite"
 	@echo "make lint       ruff (and terraform fmt/validate, checkov)"
+	@echo "make build / plan / deploy / destroy   Terraform deployment to AWS (STACK=<prefix>)"
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
 
@@ -31,9 +33,32 @@ test-unit: venv
 test-integration: venv
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
-lint: venv
+lint: venv $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check functions scripts tests
+	terraform fmt -check -recursive terraform
+	$(PY) -m scripts.deploy validate
+	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact --skip-download
+
+# Terraform (docs/terraform.md). STACK=<prefix> picks the configs.json entry when there are several.
+.PHONY: build plan deploy destroy
+build: venv
+	$(PY) -m scripts.build $(if $(STACK),--stack $(STACK))
+
+plan: venv
+	$(PY) -m scripts.deploy plan $(if $(STACK),--stack $(STACK))
+
+deploy: venv
+	$(PY) -m scripts.deploy deploy $(if $(STACK),--stack $(STACK))
+
+destroy: venv
+	$(PY) -m scripts.deploy destroy $(if $(STACK),--stack $(STACK))
+
+# checkov in its own virtualenv: its pinned dependencies clash with the dev tools'.
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/checkov.txt
+	touch $@
 
 # Debian's chromium for the browser tests: Playwright drives it, it never downloads a browser of its own.
 browser:

@@ -97,12 +97,25 @@ def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-compile", "--upgrade",
-        "--target", str(target),
-        "--platform", PLATFORM, "--python-version", PYTHON_VERSION,
-        "--implementation", "cp", "--only-binary=:all:",
-        "-r", str(requirements),
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--upgrade",
+        "--target",
+        str(target),
+        "--platform",
+        PLATFORM,
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "-r",
+        str(requirements),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -130,7 +143,9 @@ def build_layer(functions_dir: Path, requirements: Path, dist_dir: Path, cache_d
     return write_zip(dist_dir / "layer.zip", entries)
 
 
-def web_models(catalog: dict[str, Any], overrides: dict[str, Any], enabled: list[str]) -> list[dict[str, str]]:
+def web_models(
+    catalog: dict[str, Any], overrides: dict[str, Any], enabled: list[str]
+) -> list[dict[str, str]]:
     """The console's model list: [{model_id, kind, label}] from catalog + overrides, enabled only."""
     models = {**catalog.get("models", {})}
     for model_id, model in overrides.items():
@@ -140,13 +155,17 @@ def web_models(catalog: dict[str, Any], overrides: dict[str, Any], enabled: list
     def entry(model_id: str) -> dict[str, str] | None:
         base = model_id
         for prefix in prefixes:
-            if model_id.startswith(prefix) and model_id[len(prefix):] in models:
-                base = model_id[len(prefix):]
+            if model_id.startswith(prefix) and model_id[len(prefix) :] in models:
+                base = model_id[len(prefix) :]
                 break
         model = models.get(base)
         if model is None:
             return None
-        return {"model_id": model_id, "kind": model.get("kind", "text"), "label": model.get("label", model_id)}
+        return {
+            "model_id": model_id,
+            "kind": model.get("kind", "text"),
+            "label": model.get("label", model_id),
+        }
 
     ids = enabled or list(models)
     return [item for item in (entry(model_id) for model_id in ids) if item is not None]
@@ -164,6 +183,13 @@ def build_models_json(config: StackConfig, functions_dir: Path, web_dir: Path) -
     return target
 
 
+def _strict_json(value: Any) -> str:
+    """JSON of a template value; an undefined one raises naming it (tojson would not)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return json.dumps(value)
+
+
 def render_tfvars(
     config: StackConfig,
     target: Path,
@@ -179,6 +205,7 @@ def render_tfvars(
         autoescape=False,  # noqa: S701 - renders JSON through tojson, never HTML
         keep_trailing_newline=True,
     )
+    environment.filters["json"] = _strict_json
     text = environment.get_template("stack.tfvars.json.j2").render(
         config=config,
         bedrock_url=config.bedrock_url,
@@ -198,11 +225,12 @@ def build_all(
     build_dir: Path = ROOT / "build",
     functions_dir: Path = ROOT / "functions",
     requirements: Path = ROOT / "requirements" / "runtime.txt",
+    cache_dir: Path = ROOT / "build" / "cache",
 ) -> dict[str, Path]:
-    """Every artifact Terraform reads, for one stack config."""
+    """Every artifact Terraform reads, for one stack config (the pip cache is shared by default)."""
     dist = build_dir / "dist"
     built = {key: build_function(key, functions_dir, dist) for key in FUNCTIONS}
-    built["layer"] = build_layer(functions_dir, requirements, dist, build_dir / "cache")
+    built["layer"] = build_layer(functions_dir, requirements, dist, cache_dir)
     built["models"] = build_models_json(config, functions_dir, build_dir / "web")
     return built
 
@@ -216,15 +244,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = select(load_configs(args.config), args.stack)
         built = build_all(config, args.build_dir)
-        tfvars = render_tfvars(config, args.build_dir / "deploy" / config.stack_prefix / "terraform.tfvars.json",
-                               args.build_dir)
+        tfvars = render_tfvars(
+            config, args.build_dir / "deploy" / config.stack_prefix / "terraform.tfvars.json", args.build_dir
+        )
     except (ConfigError, BuildError) as exc:
         print(f"build failed:\n{exc}", file=sys.stderr)
         return 2
     for name, path in {**built, "tfvars": tfvars}.items():
         size = path.stat().st_size
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        print(f"{name:22} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {size:>9} B  sha256 {digest}")
+        print(
+            f"{name:22} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  "
+            f"{size:>9} B  sha256 {digest}"
+        )
     return 0
 
 

@@ -32,15 +32,37 @@ DEFAULT_INTERFACE_ENDPOINTS = [
 ]
 
 # CloudWatch Logs accepts only these retention periods.
-LOG_RETENTION_VALUES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                        2557, 2922, 3288, 3653)
+LOG_RETENTION_VALUES = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # Seed keys whose job (pip inside a Lambda at deploy time) the build script now does.
 REPLACED_KEYS = {
     "BEDROCK_REQUIREMENTS": "layers are built by scripts/build.py from requirements/runtime.txt",
     "LANGCHAIN_REQUIREMENTS": "layers are built by scripts/build.py from requirements/runtime.txt",
     "PANDAS_REQUIREMENTS": "layers are built by scripts/build.py from requirements/runtime.txt",
-    "SAGEMAKER_ENDPOINTS": "no function calls SageMaker; the sagemaker.* VPC endpoints are in VPC_INTERFACE_ENDPOINTS",
+    "SAGEMAKER_ENDPOINTS": "no function calls SageMaker; list sagemaker.* in VPC_INTERFACE_ENDPOINTS",
 }
 
 
@@ -158,7 +180,9 @@ def _check_price_overrides(value: Any) -> str | None:
 
 
 def _check_models(value: Any) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(m, str) and re.fullmatch(r"[\w.:-]+", m) for m in value):
+    if not isinstance(value, list) or not all(
+        isinstance(m, str) and re.fullmatch(r"[\w.:-]+", m) for m in value
+    ):
         return "must be a list of model ids (strings), empty for every catalog model"
     return None
 
@@ -182,7 +206,9 @@ def _check_origin(value: Any) -> str | None:
 
 
 def _check_tags(value: Any) -> str | None:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         return "must be an object of string tag names to string values"
     return None
 
@@ -311,7 +337,9 @@ def select(configs: list[StackConfig], stack: str | None) -> StackConfig:
         for config in configs:
             if config.stack_prefix == stack:
                 return config
-        raise ConfigError(f"STACK={stack}: no entry with that STACK_PREFIX ({', '.join(c.stack_prefix for c in configs)})")
+        raise ConfigError(
+            f"STACK={stack}: no entry with that STACK_PREFIX ({', '.join(c.stack_prefix for c in configs)})"
+        )
     if len(configs) > 1:
         raise ConfigError(
             f"configs.json has {len(configs)} entries: choose one with STACK=<prefix> "
@@ -328,8 +356,10 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
         return 2
-    print(f"configs.json: {len(configs)} valid entr{'y' if len(configs) == 1 else 'ies'}: "
-          f"{', '.join(c.stack_prefix for c in configs)}")
+    print(
+        f"configs.json: {len(configs)} valid entr{'y' if len(configs) == 1 else 'ies'}: "
+        f"{', '.join(c.stack_prefix for c in configs)}"
+    )
     return 0
 
 

@@ -81,10 +81,11 @@ def cli_config() -> Path:
     PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
     lines = [f'plugin_cache_dir = "{PLUGIN_CACHE}"', "plugin_cache_may_break_dependency_lock_file = true"]
     if PROVIDER_MIRROR.is_dir():
+        hashicorp = '["registry.terraform.io/hashicorp/*"]'
         lines += [
             "provider_installation {",
-            f'  filesystem_mirror {{\n    path    = "{PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }}',
-            '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
+            f'  filesystem_mirror {{\n    path    = "{PROVIDER_MIRROR}"\n    include = {hashicorp}\n  }}',
+            f"  direct {{\n    exclude = {hashicorp}\n  }}",
             "}",
         ]
     text = "\n".join(lines) + "\n"
@@ -116,7 +117,10 @@ def _run(stack: Stack, command: str, *args: Any, check: bool = True, **options: 
             code, out, err = getattr(terraform, command)(*args, **options)
     result = Result(code, out or "", err or "", time.monotonic() - started)
     if check and code != 0:
-        raise TerraformError(f"terraform {command} {' '.join(map(str, args))} failed ({code}):\n{result.stderr}{result.stdout[-4000:]}")
+        raise TerraformError(
+            f"terraform {command} {' '.join(map(str, args))} failed ({code}):\n"
+            f"{result.stderr}{result.stdout[-4000:]}"
+        )
     return result
 
 
@@ -129,8 +133,12 @@ def prepare(state_dir: Path, backend: StateBackend | None = None, env: dict[str,
         if path != keep:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     shutil.copytree(
-        TERRAFORM_DIR, stack.workdir, dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfvars*"),
+        TERRAFORM_DIR,
+        stack.workdir,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(
+            ".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfvars*"
+        ),
     )
     backend = backend or StateBackend()
     kind = "s3" if backend.type == "s3" else "local"
@@ -162,7 +170,11 @@ def validate(stack: Stack) -> Result:
 def plan(stack: Stack, destroy: bool = False) -> tuple[bool, Result]:
     """Plan; returns (changes pending, result). Fails on errors."""
     result = _run(
-        stack, "plan", check=False, var_file=str(stack.tfvars), lock_timeout="60s",
+        stack,
+        "plan",
+        check=False,
+        var_file=str(stack.tfvars),
+        lock_timeout="60s",
         destroy=IsFlagged if destroy else IsNotFlagged,
     )
     if result.code not in (0, 2):
@@ -176,8 +188,14 @@ def apply(stack: Stack) -> Result:
 
 def destroy(stack: Stack) -> Result:
     # python-terraform passes -force, which Terraform 1.x no longer knows: -auto-approve instead.
-    return _run(stack, "destroy", var_file=str(stack.tfvars), force=IsNotFlagged, auto_approve=IsFlagged,
-                lock_timeout="60s")
+    return _run(
+        stack,
+        "destroy",
+        var_file=str(stack.tfvars),
+        force=IsNotFlagged,
+        auto_approve=IsFlagged,
+        lock_timeout="60s",
+    )
 
 
 def output(stack: Stack) -> dict[str, Any]:
@@ -189,7 +207,11 @@ def output(stack: Stack) -> dict[str, Any]:
 def state_resources(stack: Stack) -> list[str]:
     """Addresses of every managed resource in the state (data sources left out)."""
     result = _run(stack, "cmd", "state list")
-    return [line for line in result.stdout.splitlines() if line and ".data." not in f".{line}" and not line.startswith("data.")]
+    return [
+        line
+        for line in result.stdout.splitlines()
+        if line and ".data." not in f".{line}" and not line.startswith("data.")
+    ]
 
 
 def write_outputs(stack: Stack, outputs: dict[str, Any], target: Path | None = None) -> Path:
@@ -252,7 +274,13 @@ def apply_emulated(
     return outputs
 
 
-def destroy_emulated(endpoint_url: str, state_dir: Path, config: StackConfig, build_dir: Path = ROOT / "build",
-                     functions_dir: Path = ROOT / "functions", web_dir: Path = ROOT / "web") -> None:
+def destroy_emulated(
+    endpoint_url: str,
+    state_dir: Path,
+    config: StackConfig,
+    build_dir: Path = ROOT / "build",
+    functions_dir: Path = ROOT / "functions",
+    web_dir: Path = ROOT / "web",
+) -> None:
     """Destroy what apply_emulated created in the same state_dir."""
     destroy(emulator_stack(endpoint_url, state_dir, config, build_dir, functions_dir, web_dir))

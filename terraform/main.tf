@@ -14,6 +14,9 @@ locals {
 
   tags = merge(var.tags, { Project = "bedrock-token-profiler", Stack = var.prefix })
 
+  # The browser console calls the API from its own CloudFront origin unless config names another.
+  cors_origin = var.cors_allow_origin != "" ? var.cors_allow_origin : module.web.web_url
+
   # S3 names are global and may not hold '_': the account id keeps them unique.
   bucket_prefix = replace(var.prefix, "_", "-")
 
@@ -75,6 +78,7 @@ locals {
         PRICE_OVERRIDES = var.price_overrides
         MAX_INPUT_CHARS = tostring(var.max_input_chars)
         LOG_PROMPTS     = var.log_prompts ? "true" : "false"
+        CORS_ORIGIN     = local.cors_origin
       }
       statements = [{
         sid       = "InvokeModels"
@@ -95,7 +99,7 @@ locals {
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "cost_track_manual", required_querystring = [] }
-      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group })
+      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
       statements  = local.aggregator_statements
     }
     ddb_cost_retrieval = {
@@ -103,12 +107,20 @@ locals {
       timeout     = var.api_function_timeout
       memory_size = 256
       route       = { path = "ddb_cost_retrieval", required_querystring = [] }
-      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group }
-      statements = [{
-        sid       = "ReadUsageRows"
-        actions   = ["dynamodb:Query"]
-        resources = concat([module.data.table_arn], module.data.index_arns)
-      }]
+      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin }
+      statements = [
+        {
+          sid       = "QueryUsageRows"
+          actions   = ["dynamodb:Query"]
+          resources = concat([module.data.table_arn], module.data.index_arns)
+        },
+        {
+          # An administrator's listing without a date range walks the whole table.
+          sid       = "ScanUsageRowsForAdmin"
+          actions   = ["dynamodb:Scan"]
+          resources = [module.data.table_arn]
+        },
+      ]
     }
   }
 }
@@ -185,7 +197,7 @@ module "api" {
   user_pool_arn           = module.auth.user_pool_arn
   throttling_rate_limit   = var.api_throttling_rate
   throttling_burst_limit  = var.api_burst_rate
-  cors_allow_origin       = var.cors_allow_origin != "" ? var.cors_allow_origin : module.web.web_url
+  cors_allow_origin       = local.cors_origin
   log_retention_days      = var.log_retention_days
   manage_account_settings = var.manage_api_gateway_account
 }

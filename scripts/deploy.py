@@ -1,0 +1,118 @@
+"""make plan / deploy / destroy / validate for one configs.json entry (STACK=<prefix> picks it).
+
+State lives in build/deploy/<prefix>/ (or the entry's S3 backend), never where the local stack
+or the tests keep theirs. Deploying prints the outputs and writes them to
+build/deploy/<prefix>/outputs.json, which the web console and the Postman environment read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a plain script
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import tf  # noqa: E402
+from scripts.build import BuildError, build_all, render_tfvars  # noqa: E402
+from scripts.config import ROOT, ConfigError, StackConfig, load_configs, select  # noqa: E402
+
+BUILD_DIR = ROOT / "build"
+PRINTED_OUTPUTS = (
+    "api_url",
+    "user_pool_id",
+    "client_id",
+    "cloudfront_domain",
+    "web_url",
+    "table_name",
+    "region",
+)
+
+
+class CredentialsMissing(RuntimeError):
+    """No AWS credentials: nothing is sent to Terraform."""
+
+
+def check_credentials(config: StackConfig) -> None:
+    """Stop before Terraform when boto3 would find no credentials."""
+    import boto3
+
+    credentials = boto3.Session(region_name=config.region).get_credentials()
+    if credentials is None:
+        raise CredentialsMissing(
+            "No AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "or run where an instance/OIDC role is available), then run the command again. "
+            "To try everything without AWS, use `make demo` (the local stack)."
+        )
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        raise CredentialsMissing(
+            "AWS_ENDPOINT_URL is set: make deploy targets real AWS only. Unset it, or use `make local-up`."
+        )
+
+
+def state_dir(config: StackConfig) -> Path:
+    return BUILD_DIR / "deploy" / config.stack_prefix
+
+
+def _stack(config: StackConfig) -> tf.Stack:
+    build_all(config, BUILD_DIR)
+    stack = tf.prepare(state_dir(config), config.state_backend)
+    render_tfvars(config, stack.tfvars, BUILD_DIR)
+    tf.init(stack, config.state_backend)
+    return stack
+
+
+def run(command: str, config: StackConfig) -> int:
+    if command == "validate":
+        stack = tf.prepare(BUILD_DIR / "validate")
+        tf.init(stack)
+        print(tf.validate(stack).stdout.strip())
+        return 0
+    check_credentials(config)
+    stack = _stack(config)
+    if command == "plan":
+        changed, result = tf.plan(stack)
+        print(result.stdout)
+        print(f"{'changes pending' if changed else 'no changes'} ({result.seconds:.0f} s)")
+        return 0
+    if command == "deploy":
+        result = tf.apply(stack)
+        print(result.stdout[-3000:])
+        outputs = tf.output(stack)
+        target = tf.write_outputs(stack, outputs)
+        width = max(map(len, PRINTED_OUTPUTS))
+        print(f"\n{config.stack_prefix} deployed in {result.seconds:.0f} s:")
+        for name in PRINTED_OUTPUTS:
+            print(f"  {name:<{width}}  {outputs.get(name, '')}")
+        print(f"  outputs written to {target.relative_to(ROOT)}")
+        return 0
+    if command == "destroy":
+        result = tf.destroy(stack)
+        print(result.stdout[-3000:])
+        (state_dir(config) / "outputs.json").unlink(missing_ok=True)
+        print(f"{config.stack_prefix} destroyed in {result.seconds:.0f} s")
+        return 0
+    raise ValueError(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Plan, deploy or destroy one configs.json entry")
+    parser.add_argument("command", choices=("validate", "plan", "deploy", "destroy"))
+    parser.add_argument("--stack", default=os.environ.get("STACK") or None)
+    args = parser.parse_args(argv)
+    try:
+        config = select(load_configs(), args.stack)
+        return run(args.command, config)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+    except CredentialsMissing as exc:
+        print(f"stopped before Terraform: {exc}", file=sys.stderr)
+    except (BuildError, tf.TerraformError) as exc:
+        print(f"{args.command} failed:\n{exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The build: byte-identical zips for unchanged code, the layer's layout, tfvars, models.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from types import SimpleNamespace
+
+import jinja2
+import pytest
+
+from scripts import build
+from scripts.config import validate_entry
+
+pytestmark = pytest.mark.unit
+
+SEED = {
+    "STACK_PREFIX": "demo",
+    "BEDROCK_ENDPOINT": "https://bedrock.{}.amazonaws.com",
+    "BEDROCK_RUNTIME_ENDPOINT": "https://bedrock-runtime.{}.amazonaws.com",
+    "VPC_CIDR": "10.10.0.0/16",
+    "API_THROTTLING_RATE": 10000,
+    "API_BURST_RATE": 5000,
+}
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def source(tmp_path):
+    """A small function folder and domain package, so the test owns every byte."""
+    functions = tmp_path / "functions"
+    (functions / "token_profiler").mkdir(parents=True)
+    (functions / "token_profiler" / "__init__.py").write_text('"""domain"""\n')
+    (functions / "token_profiler" / "prices.py").write_text("PRICE = 1\n")
+    (functions / "token_profiler" / "__pycache__").mkdir()
+    (functions / "token_profiler" / "__pycache__" / "prices.cpython-312.pyc").write_bytes(b"\0junk")
+    for key in build.FUNCTIONS:
+        (functions / key).mkdir()
+        (functions / key / "index.py").write_text(
+            f"def lambda_handler(event, context):\n    return {key!r}\n"
+        )
+    return functions
+
+
+def test_rebuilding_unchanged_code_gives_identical_bytes(source, tmp_path):
+    first = build.build_function("invoke_model", source, tmp_path / "a")
+    # Touch every file (new mtimes) and rebuild elsewhere: only content may matter.
+    for path in source.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_000_000_000, 1_000_000_000))
+    second = build.build_function("invoke_model", source, tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_change_changes_the_zip(source, tmp_path):
+    before = _sha(build.build_function("invoke_model", source, tmp_path / "a"))
+    (source / "invoke_model" / "index.py").write_text("def lambda_handler(event, context):\n    return 2\n")
+    after = _sha(build.build_function("invoke_model", source, tmp_path / "b"))
+    assert before != after
+
+
+def test_zip_entries_are_sorted_with_fixed_time_and_mode(source, tmp_path):
+    (source / "invoke_model" / "b_helper.py").write_text("X = 1\n")
+    (source / "invoke_model" / "a_helper.py").write_text("Y = 1\n")
+    with zipfile.ZipFile(build.build_function("invoke_model", source, tmp_path)) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names) == ["a_helper.py", "b_helper.py", "index.py"]
+    assert {info.date_time for info in infos} == {build.ZIP_DATE}
+    assert {info.external_attr >> 16 for info in infos} == {0o100644}
+
+
+def test_layer_holds_the_package_under_python_without_bytecode(source, tmp_path):
+    requirements = tmp_path / "runtime.txt"
+    requirements.write_text("# nothing to install\n")
+    cache = tmp_path / "cache"
+    first = build.build_layer(source, requirements, tmp_path / "a", cache)
+    second = build.build_layer(source, requirements, tmp_path / "b", cache)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+    assert "python/token_profiler/__init__.py" in names
+    assert "python/token_profiler/prices.py" in names
+    assert not [name for name in names if name.endswith(".pyc") or "__pycache__" in name]
+
+
+def test_the_real_layer_rebuilds_identically(tmp_path):
+    """The shipped layer (with its pip-installed dependencies, cached) is deterministic too."""
+    config = validate_entry(dict(SEED))
+    first = build.build_all(config, tmp_path / "a")
+    second = build.build_all(config, tmp_path / "b")
+    for name in [*build.FUNCTIONS, "layer", "models"]:
+        assert _sha(first[name]) == _sha(second[name]), name
+    with zipfile.ZipFile(first["layer"]) as archive:
+        names = archive.namelist()
+    assert any(name.startswith("python/aws_lambda_powertools/") for name in names)
+    assert not any(name.startswith("python/bin/") for name in names)
+
+
+def test_models_json_follows_enabled_models_and_overrides():
+    catalog = {
+        "profile_prefixes": ["us."],
+        "models": {
+            "a.text-v1": {"label": "Text", "kind": "text", "prices": {}},
+            "b.embed-v1": {"label": "Embed", "kind": "embedding", "prices": {}},
+        },
+    }
+    overrides = {"c.new-v1": {"label": "New", "kind": "text", "prices": {"us-east-1": {}}}}
+    every = build.web_models(catalog, overrides, [])
+    assert [m["model_id"] for m in every] == ["a.text-v1", "b.embed-v1", "c.new-v1"]
+    enabled = build.web_models(catalog, overrides, ["us.a.text-v1", "b.embed-v1", "unknown.model"])
+    assert enabled == [
+        {"model_id": "us.a.text-v1", "kind": "text", "label": "Text"},
+        {"model_id": "b.embed-v1", "kind": "embedding", "label": "Embed"},
+    ]
+
+
+def test_tfvars_render_from_config(tmp_path):
+    config = validate_entry(
+        {**SEED, "ENABLED_MODELS": ["us.a.text-v1"], "PRICE_OVERRIDES": {"m": {"prices": {}}}}
+    )
+    target = build.render_tfvars(config, tmp_path / "stack.tfvars.json", tmp_path / "build")
+    values = json.loads(target.read_text())
+    assert values["prefix"] == "demo"
+    assert values["enabled_models"] == ["us.a.text-v1"]
+    assert json.loads(values["price_overrides"]) == {"m": {"prices": {}}}
+    assert values["aws_endpoint_url"] == ""
+    assert not any(value for key, value in values.items() if key.startswith("emulator_"))
+    emulated = json.loads(
+        build.render_tfvars(
+            config, tmp_path / "e.json", tmp_path, endpoint_url="http://127.0.0.1:1"
+        ).read_text()
+    )
+    assert all(value for key, value in emulated.items() if key.startswith("emulator_"))
+
+
+def test_an_undefined_template_variable_is_an_error(tmp_path):
+    """A setting the template needs but the config lacks fails the render, never renders empty."""
+    config = validate_entry(dict(SEED))
+    incomplete = SimpleNamespace(**{k: v for k, v in vars(config).items() if k != "admin_group"})
+    incomplete.bedrock_url = config.bedrock_url
+    with pytest.raises(jinja2.UndefinedError, match="admin_group"):
+        build.render_tfvars(incomplete, tmp_path / "x.json", tmp_path)
+    assert not (tmp_path / "x.json").exists()
