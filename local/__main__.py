@@ -56,6 +56,7 @@ def cmd_run(args) -> int:
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / READY).unlink(missing_ok=True)
+    (directory / "outputs.json").unlink(missing_ok=True)  # never leave a stale one behind
     stack = LocalStack(
         Ports.from_env(),
         directory,

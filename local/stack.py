@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -124,6 +125,18 @@ class LocalStack:
     def start(self) -> dict[str, Any]:
         started = time.monotonic()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # Fail before the slow Terraform apply, naming the variable to change.
+        for variable, port in (
+            ("LOCAL_AWS_PORT", self.ports.aws),
+            ("LOCAL_BEDROCK_PORT", self.ports.bedrock),
+            ("LOCAL_API_PORT", self.ports.api),
+            ("LOCAL_WEB_PORT", self.ports.web),
+        ):
+            with socket.socket() as probe:
+                try:
+                    probe.bind((HOST, port))
+                except OSError as exc:
+                    raise RuntimeError(f"port {port} ({variable}) is taken: {exc.strerror}") from None
         os.environ.update(CREDENTIALS)
 
         self.say(f"moto server        {self.aws_url}")
@@ -211,7 +224,9 @@ class LocalStack:
         from scripts.config import load_configs, select
         from scripts.tf import apply_emulated
 
-        config = select(load_configs(), self.stack_name)
+        # LOCAL_CONFIG names another configs.json (the e2e suite enables a subset of the models).
+        config_file = os.environ.get("LOCAL_CONFIG")
+        config = select(load_configs(Path(config_file)) if config_file else load_configs(), self.stack_name)
         # The console is served from web_url locally; CORS must allow that origin.
         config = dataclasses.replace(config, cors_origin=self.web_url)
         # Artifacts of this stack only: a concurrent `make build` cannot change a zip mid-apply.

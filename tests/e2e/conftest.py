@@ -21,6 +21,21 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 LOG_SCAN_MODULE = "test_logs_scan.py"
+# The suite's stack enables these models only, so "a model not enabled in config" can be tried.
+ENABLED_MODELS = [
+    "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+    "anthropic.claude-3-haiku-20240307-v1:0",
+    "amazon.nova-micro-v1:0",
+    "amazon.nova-lite-v1:0",
+    "meta.llama3-8b-instruct-v1:0",
+    "mistral.mistral-7b-instruct-v0:2",
+    "amazon.titan-text-express-v1",
+    "amazon.titan-embed-text-v1",
+    "amazon.titan-embed-text-v2:0",
+    "cohere.embed-english-v3",
+    "anthropic.claude-3-sonnet-20240229-v1:0",  # the seed README's models
+]
+NOT_ENABLED_MODEL = "anthropic.claude-3-opus-20240229-v1:0"
 
 
 def _free_ports(count: int) -> list[int]:
@@ -135,6 +150,9 @@ def local_stack(tmp_path_factory):
         return
     state = tmp_path_factory.mktemp("local-stack")
     aws, bedrock, api, web = _free_ports(4)
+    config = json.loads((REPO / "configs.json").read_text())[0]
+    config["ENABLED_MODELS"] = ENABLED_MODELS
+    (state / "configs.json").write_text(json.dumps([config]))
     env = {
         **os.environ,
         "LOCAL_STATE_DIR": str(state),
@@ -143,6 +161,8 @@ def local_stack(tmp_path_factory):
         "LOCAL_API_PORT": str(api),
         "LOCAL_WEB_PORT": str(web),
         "PYTHONPATH": str(REPO),
+        "LOCAL_CONFIG": str(state / "configs.json"),
+        "STACK": "",
     }
     up = subprocess.run(
         [sys.executable, "-m", "local", "up"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
