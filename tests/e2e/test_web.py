@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import secrets
 from collections import defaultdict
 from decimal import Decimal
@@ -42,9 +41,7 @@ TEXT_MODEL_A = "anthropic.claude-3-haiku-20240307-v1:0"
 EMBED_MODEL_A = "amazon.titan-embed-text-v1"
 TEXT_MODEL_B = "amazon.nova-micro-v1:0"
 INJECTION = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-# Fixture names the local stack's conftest may offer, most likely first.
-STACK_FIXTURES = ("local_stack", "local_outputs", "stack_outputs")
-# The e2e session's recorder of prompts and tokens sent (its log scan looks for them), when there is one.
+# The e2e session's recorder of prompts and tokens sent (its log scan looks for them).
 RECORDER: dict = {"session": None}
 TOKEN_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
@@ -86,26 +83,10 @@ def int_text(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def stack(request) -> dict:
-    """The local stack's outputs: a running stack's outputs file when WEB_TEST_OUTPUTS names one,
-    else the e2e session fixture of tests/e2e/conftest.py."""
-    path = os.environ.get("WEB_TEST_OUTPUTS")
-    if path:
-        return json.loads(Path(path).read_text())
-    for name in STACK_FIXTURES:
-        try:
-            value = request.getfixturevalue(name)
-        except pytest.FixtureLookupError:
-            continue
-        try:
-            RECORDER["session"] = request.getfixturevalue("e2e")
-        except pytest.FixtureLookupError:
-            RECORDER["session"] = None
-        outputs = getattr(value, "outputs", value)
-        if isinstance(outputs, str | Path):
-            outputs = json.loads(Path(outputs).read_text())
-        return outputs
-    pytest.skip("no local stack: tests/e2e/conftest.py offers no stack fixture and WEB_TEST_OUTPUTS is unset")
+def stack(local_stack, e2e) -> dict:
+    """The local stack's outputs (tests/e2e/conftest.py; E2E_STACK_OUTPUTS reuses a running one)."""
+    RECORDER["session"] = e2e
+    return local_stack
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ const cacheText = (r) => `${integerText(r.cache_read_input_tokens)} / ${integerT
 
 // ---------------------------------------------------------------- state
 
-const state = { models: [], reportRows: [], reportRange: null };
+const state = { models: [], usageRows: null, reportRows: [], reportRange: null };
 const auth = new CognitoAuth(effectiveConfig, {
   onChange: () => render(),
   onExpired: () => {
@@ -239,6 +239,7 @@ function clearViews() {
   $('invoke-result').hidden = true;
   $('answer').replaceChildren();
   $('asked').replaceChildren();
+  $('prompt').value = '';
   $('usage-table').tBodies[0].replaceChildren();
   $('usage-chart').replaceChildren();
   $('report-table').tBodies[0].replaceChildren();
@@ -247,6 +248,8 @@ function clearViews() {
   $('aggregate-result').hidden = true;
   $('report-csv').disabled = true;
   state.reportRows = [];
+  state.reportRange = null;
+  state.usageRows = null;
   for (const id of ['invoke-error', 'usage-error', 'report-error', 'aggregate-error']) showError(id, null);
 }
 
