@@ -46,6 +46,8 @@ def _summary(outputs: dict) -> str:
 
 
 def _stop_signals(handler) -> None:
+    # SIGINT explicitly too: a shell that starts us in the background leaves it ignored.
+    signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGHUP, handler)
 
