@@ -15,7 +15,8 @@ function svg(tag, attrs = {}, text = null) {
 function niceMax(value) {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+  // Quarters of these maxima are round numbers (0.25, 0.5, 1, 2, 2.5).
+  for (const step of [1, 2, 4, 8, 10]) {
     if (value <= step * power) return step * power;
   }
   return 10 * power;
