@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -207,11 +208,7 @@ def output(stack: Stack) -> dict[str, Any]:
 def state_resources(stack: Stack) -> list[str]:
     """Addresses of every managed resource in the state (data sources left out)."""
     result = _run(stack, "cmd", "state list")
-    return [
-        line
-        for line in result.stdout.splitlines()
-        if line and ".data." not in f".{line}" and not line.startswith("data.")
-    ]
+    return [line for line in result.stdout.splitlines() if line and not re.search(r"(^|\.)data\.aws_", line)]
 
 
 def write_outputs(stack: Stack, outputs: dict[str, Any], target: Path | None = None) -> Path:

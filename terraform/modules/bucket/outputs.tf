@@ -1,6 +1,6 @@
 output "id" {
-  description = "Bucket name."
-  value       = aws_s3_bucket.this.id
+  description = "Bucket name, known once versioning is on (objects written earlier would get null version ids)."
+  value       = aws_s3_bucket_versioning.this.bucket
 }
 
 output "arn" {

@@ -58,7 +58,7 @@ variable "emulator_managed_headers_policy" {
 }
 
 variable "emulator_skip_deployment_wait" {
-  description = "Emulator only: do not wait for the distribution to report Deployed. Never set on AWS."
+  description = "Emulator only: moto deploys nothing to edge locations, so the wait for Deployed only adds polling delays; skip it. Never set on AWS."
   type        = bool
   default     = false
 }
