@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,10 @@ def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
     target = cache_dir / f"layer-deps-{_requirements_hash(requirements)}"
     if (target / ".complete").is_file():
         return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    # Install beside the cache entry and rename it into place: a concurrent build (local stack,
+    # tests) never sees a half-written folder.
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=cache_dir))
     command = [
         sys.executable,
         "-m",
@@ -106,7 +109,7 @@ def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
         "--no-compile",
         "--upgrade",
         "--target",
-        str(target),
+        str(partial),
         "--platform",
         PLATFORM,
         "--python-version",
@@ -119,11 +122,17 @@ def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
         raise BuildError(f"pip could not install {requirements} for {PLATFORM}:\n{result.stderr.strip()}")
     # pip leaves a bin/ of console scripts with this machine's interpreter path: not for Lambda.
-    shutil.rmtree(target / "bin", ignore_errors=True)
-    (target / ".complete").write_text("ok\n")
+    shutil.rmtree(partial / "bin", ignore_errors=True)
+    (partial / ".complete").write_text("ok\n")
+    try:
+        partial.rename(target)
+    except OSError:  # another build finished first: its copy is as good as ours
+        shutil.rmtree(partial, ignore_errors=True)
+        if not (target / ".complete").is_file():
+            raise
     return target
 
 
