@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -205,10 +204,17 @@ def output(stack: Stack) -> dict[str, Any]:
     return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}
 
 
+def _is_data_source(address: str) -> bool:
+    # Strip the module path ("module.<name>." pairs); a data source's own part starts with "data.".
+    while address.startswith("module."):
+        address = address.split(".", 2)[2]
+    return address.startswith("data.")
+
+
 def state_resources(stack: Stack) -> list[str]:
     """Addresses of every managed resource in the state (data sources left out)."""
     result = _run(stack, "cmd", "state list")
-    return [line for line in result.stdout.splitlines() if line and not re.search(r"(^|\.)data\.aws_", line)]
+    return [line for line in result.stdout.splitlines() if line and not _is_data_source(line)]
 
 
 def write_outputs(stack: Stack, outputs: dict[str, Any], target: Path | None = None) -> Path:

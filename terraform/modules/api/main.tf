@@ -309,6 +309,7 @@ resource "aws_api_gateway_account" "this" {
   count = var.manage_account_settings ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+  reset_on_delete     = true # make destroy leaves no pointer to the deleted role behind
 
   depends_on = [aws_iam_role_policy.cloudwatch]
 }
