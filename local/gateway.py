@@ -6,6 +6,7 @@ throttling and gateway responses. The configuration is read back from moto by lo
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -103,6 +104,7 @@ class Gateway:
         self.verifier = verifier
         self.invoke = invoke
         self.access_log = access_log
+        self._served = threading.local()
         self.bucket = (
             TokenBucket(config.throttle_rate, config.throttle_burst or 1)
             if config.throttle_rate is not None and config.throttle_rate >= 0
@@ -110,6 +112,16 @@ class Gateway:
         )
 
     # -- gateway responses ------------------------------------------------------------------------
+    def last_claims(self) -> dict[str, str] | None:
+        """Claims of the request this thread just served (for the access log)."""
+        return getattr(self._served, "claims", None)
+
+    def resource_path(self, raw_path: str) -> str:
+        path = urllib.parse.urlsplit(raw_path).path
+        prefix = f"/{self.config.stage}"
+        resource = path[len(prefix) :] if path.startswith(prefix + "/") else path
+        return resource.rstrip("/") or "/"
+
     def gateway_response(
         self, kind: str, request_id: str, message: str | None = None
     ) -> tuple[int, dict, bytes]:
@@ -173,12 +185,14 @@ class Gateway:
 
         lowered = {n.lower(): v for n, v in headers}
         claims = None
+        self._served.claims = None
         if route.authorization == "COGNITO_USER_POOLS":
             token = lowered.get((route.identity_header or "Authorization").lower())
             try:
                 if self.verifier is None:
                     raise Unauthorized("no user pool")
                 claims = claims_for_event(self.verifier.verify(token))
+                self._served.claims = claims
             except Unauthorized:
                 return self.gateway_response("UNAUTHORIZED", request_id)
 
@@ -269,17 +283,27 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        if self.gateway.access_log is not None:
-            # Access log as API Gateway writes it: no headers, no body, no token.
+        if self.gateway.access_log is not None and not self.path.startswith("/_local/"):
+            error = None
+            if "x-amzn-ErrorType" in headers:
+                with contextlib.suppress(ValueError, AttributeError):
+                    error = json.loads(data).get("message")
+            claims = self.gateway.last_claims()
             self.gateway.access_log(
                 {
                     "requestId": headers.get("x-amzn-RequestId"),
-                    "ip": self.client_address[0],
+                    "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
                     "httpMethod": self.command,
-                    "resourcePath": urllib.parse.urlsplit(self.path).path,
+                    "resourcePath": self.gateway.resource_path(self.path),
+                    "path": urllib.parse.urlsplit(self.path).path,
+                    "stage": self.gateway.config.stage,
+                    "protocol": self.request_version,
                     "status": status,
                     "responseLength": len(data),
-                    "integrationLatency": int((time.monotonic() - started) * 1000),
+                    "responseLatency": int((time.monotonic() - started) * 1000),
+                    "identity.sourceIp": self.client_address[0],
+                    "error.message": error,
+                    **{f"authorizer.claims.{name}": value for name, value in (claims or {}).items()},
                 }
             )
 

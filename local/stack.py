@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from local.access_log import AccessLogShipper, group_of
 from local.bedrock_emulator import make_server as make_emulator
 from local.gateway import Gateway
 from local.gateway import make_server as make_gateway
@@ -103,6 +104,7 @@ class LocalStack:
         self.web_url = f"http://{HOST}:{ports.web}"
         self.moto: subprocess.Popen | None = None
         self.servers: list[Any] = []
+        self.closers: list[Any] = []
         self.pools: dict[str, FunctionPool] = {}
         self.schedules: list[Any] = []
         self.outputs: dict[str, Any] = {}
@@ -182,7 +184,17 @@ class LocalStack:
         for pool in self.pools.values():
             pool.warm()
 
-        gateway = Gateway(api_config, verifier, self._invoke)
+        access_log = None
+        settings = apigw.get_stage(restApiId=api_id, stageName=stage).get("accessLogSettings") or {}
+        if settings.get("destinationArn") and settings.get("format"):
+            access_log = AccessLogShipper(
+                self.client("logs", region),
+                group_of(settings["destinationArn"]),
+                f"{api_id}_{stage}_local",
+                settings["format"],
+            )
+            self.closers.append(access_log.close)
+        gateway = Gateway(api_config, verifier, self._invoke, access_log)
         gateway.control = self._control
         api_server = make_gateway(gateway, self.ports.api)
         self.servers.append(api_server)
@@ -341,6 +353,9 @@ class LocalStack:
                 server.server_close()
         for pool in self.pools.values():
             pool.close()
+        for close in self.closers:
+            with contextlib.suppress(Exception):
+                close()
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:

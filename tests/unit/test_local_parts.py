@@ -95,3 +95,22 @@ def test_ports_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LOCAL_WEB_PORT", "http")
     with pytest.raises(SystemExit, match="LOCAL_WEB_PORT"):
         Ports.from_env()
+
+
+def test_access_log_renders_the_deployed_format():
+    from local.access_log import group_of, render
+
+    template = json.dumps(
+        {
+            "requestId": "$context.requestId",
+            "status": "$context.status",
+            "tenant": "$context.authorizer.claims.cognito:username",
+            "error": "$context.error.message",
+        }
+    )
+    line = json.loads(render(template, {"requestId": "r-1", "status": 401, "error.message": 'say "no"'}))
+    assert line == {"requestId": "r-1", "status": "401", "tenant": "-", "error": 'say "no"'}
+    assert (
+        group_of("arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/x/access:*")
+        == "/aws/apigateway/x/access"
+    )
