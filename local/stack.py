@@ -196,6 +196,7 @@ class LocalStack:
             self.closers.append(access_log.close)
         gateway = Gateway(api_config, verifier, self._invoke, access_log)
         gateway.control = self._control
+        self.gateway = gateway
         api_server = make_gateway(gateway, self.ports.api)
         self.servers.append(api_server)
         _serve(api_server, "api-gateway")
@@ -317,6 +318,31 @@ class LocalStack:
             return 200, {"runs": self.run_schedule(overrides)}
         if method == "GET" and path == CONTROL_PREFIX + "health":
             return 200, {"status": "ok"}
+        if method == "GET" and path == CONTROL_PREFIX + "config":
+            # What the gateway read back from the emulator, for inspection and the e2e suite.
+            config = self.gateway.config
+            return 200, {
+                "api_id": config.api_id,
+                "stage": config.stage,
+                "throttle": {"rate": config.throttle_rate, "burst": config.throttle_burst},
+                "routes": {
+                    path: {verb: dataclasses.asdict(m) for verb, m in methods.items()}
+                    for path, methods in config.routes.items()
+                },
+                "gateway_responses": sorted(config.responses),
+                "functions": {
+                    pool.spec.name: {
+                        "timeout": pool.spec.timeout,
+                        "memory": pool.spec.memory,
+                        "handler": pool.spec.handler,
+                        "code": pool.spec.code_zip.name,
+                        "layers": [z.name for z in pool.spec.layer_zips],
+                        "environment": sorted(pool.spec.environment),
+                    }
+                    for pool in self.pools.values()
+                },
+                "schedules": [dataclasses.asdict(s) for s in self.schedules],
+            }
         return 404, {"message": "unknown control path"}
 
     def _scheduler(self) -> None:
