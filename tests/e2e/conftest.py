@@ -62,6 +62,7 @@ class Session:
         self.outputs = outputs
         self.tokens: set[str] = set()
         self.prompts: set[str] = set()
+        self.request_ids: set[str] = set()
         self.lock = threading.Lock()
         self.http = requests.Session()
         region = outputs["region"]

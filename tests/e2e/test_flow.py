@@ -67,6 +67,7 @@ def invoke(e2e, token, model_id, text, max_tokens=200):
     assert isinstance(payload, list) and payload
     key = "embedding" if "embed" in model_id else "generated_text"
     assert key in payload[0]
+    e2e.request_ids.add(response.headers["x-amzn-RequestId"])
     return payload[0]["usage"]
 
 
@@ -124,6 +125,18 @@ def test_tenants_invoke_admin_aggregates_retrieval_adds_up(e2e):
         rows = e2e.rows(token)
         assert rows and {r["name"] for r in rows} == {tenant}
         check_rows(rows, {k: v for k, v in ledger.items() if k[0] == tenant}, {tenant}, day)
+    # And each call left exactly one usage line, keyed by API Gateway's request id
+    group = f"/aws/lambda/{e2e.outputs['stack_prefix']}_invoke_model"
+    seen = []
+    for page in e2e.logs.get_paginator("filter_log_events").paginate(
+        logGroupName=group, filterPattern='"TOKEN_USAGE"'
+    ):
+        for event in page["events"]:
+            usage = json.loads(event["message"])["token_usage"]
+            if usage["tenant_id"] in tenants:
+                seen.append(usage["request_id"])
+    assert len(seen) == sum(v["invocations"] for v in ledger.values()) == len(set(seen))
+    assert set(seen) <= e2e.request_ids
 
 
 def test_max_tokens_is_honoured_end_to_end(e2e):

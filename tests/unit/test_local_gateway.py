@@ -282,3 +282,33 @@ def test_gateway_throttles_as_the_stage_says(keys, verifier, pool):
         "POST", "/demo_prod/invoke_model?model_id=m", [("Auth", token)], b"{}", "127.0.0.1"
     )
     assert first[0] == 200 and second[0] == 429
+
+
+def test_an_init_failure_is_reported_and_retried(tmp_path):
+    code = tmp_path / "broken.zip"
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "import os\nREQUIRED = os.environ['TABLE_NAME']\n")
+    spec = FunctionSpec(
+        name="broken",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:broken",
+        handler="index.lambda_handler",
+        timeout=5,
+        memory=128,
+        environment={},
+        code_zip=code,
+    )
+    shipped = []
+    pool = FunctionPool(
+        spec,
+        tmp_path / "work",
+        {"AWS_REGION": "us-east-1"},
+        lambda group, stream, events: shipped.append(events),
+        max_workers=1,
+    )
+    try:
+        for _ in range(2):  # Lambda retries the init on the next call
+            result = pool.invoke({})
+            assert not result.ok and result.payload["errorType"] == "KeyError"
+            assert any("TABLE_NAME" in line for _, line in shipped[-1])
+    finally:
+        pool.close()
