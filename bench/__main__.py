@@ -4,6 +4,7 @@ table and write docs/benchmarks.md.
     python -m bench                       # everything, full sizes (needs .venv-bench)
     python -m bench --only aggregation    # one metric (the others keep their last results)
     python -m bench --quick               # small sizes, a smoke run
+    python -m bench --render              # rewrite docs/benchmarks.md from build/bench/results.json
 """
 
 from __future__ import annotations
@@ -136,7 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=harness.RESULTS)
     parser.add_argument("--note", type=Path, default=harness.NOTE)
     parser.add_argument("--no-note", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--render", action="store_true", help="only re-render the table and note from --results"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        document = json.loads(args.results.read_text())
+        print(harness.text_table(document))
+        args.note.write_text(render_markdown(document) + "\n")
+        print(f"\nwrote {args.note}")
+        return 0
     sizes = QUICK if args.quick else FULL
     names = [n for n in (args.only or harness.METRICS) if n not in args.skip]
     previous: dict = {}

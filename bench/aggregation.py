@@ -300,8 +300,13 @@ def run(
         "ours: DayAggregate.add over every line plus build_rows (pricing), timed by the clock and by CPU "
         f"time; input generated in chunks of {CHUNK:,} outside the timers; one thread, so one core",
     ]
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
     ours = run_ours(lines)
+    phases["throughput"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
     memory = [memory_ours(n) for n in memory_sizes]
+    phases["memory"] = round(time.perf_counter() - t0, 1)
     small, big = memory[0], memory[-1]
     growth = big["peak_without_id_set_mib"] - small["peak_without_id_set_mib"]
     baselines: dict = {}
@@ -310,7 +315,9 @@ def run(
         ("litellm", run_litellm, "litellm", litellm_sizes),
     ):
         if available(module):
+            t0 = time.perf_counter()
             baselines[name] = runner(sizes, lines)
+            phases[name] = round(time.perf_counter() - t0, 1)
         elif require_baselines:
             raise RuntimeError(f"{module} is not installed: run `make bench` (it builds .venv-bench)")
         else:
@@ -388,6 +395,7 @@ def run(
         "aggregation",
         unit="lines/s",
         ours={"throughput": ours, "memory": memory},
+        phase_seconds=phases,
         baseline=baselines,
         ratio=ratio,
         targets=targets,

@@ -9,6 +9,7 @@ with its own custom:tenant_id), so the check looks at this run's rows only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -126,6 +127,38 @@ class Client:
         )
         return self.sign_in(username, password)
 
+    def failure_logs(self, request_ids: list[str], limit: int = 8) -> list[str]:
+        """Log lines of the invoke function that explain failed requests (errors, timeouts, their ids)."""
+        import boto3
+
+        logs = boto3.client(
+            "logs",
+            endpoint_url=self.outputs["aws_endpoint_url"],
+            region_name=self.outputs["region"],
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",  # noqa: S106 - moto accepts any key
+        )
+        group = next(
+            (g for name, g in self.outputs.get("functions", {}).items() if name.endswith("invoke_model")),
+            None,
+        )
+        if group is None:
+            return []
+        marks = ("Traceback", "ERROR", "Error", "timed out", "errorType", *request_ids)
+        found: list[str] = []
+        kwargs: dict = {"logGroupName": group}
+        for _ in range(200):  # bounded paging
+            page = logs.filter_log_events(**kwargs)
+            for event in page.get("events", []):
+                message = event["message"]
+                if any(mark in message for mark in marks) and "TOKEN_USAGE" not in message:
+                    found.append(message[:400])
+            token = page.get("nextToken")
+            if not token or len(found) >= limit * 4:
+                break
+            kwargs["nextToken"] = token
+        return found[:limit]
+
     def admin_token(self) -> str:
         admin = next(u for u in self.outputs["users"] if u["admin"])
         return self.sign_in(admin["username"], admin["password"])
@@ -242,6 +275,16 @@ def drive(
         if not problems:
             break
         time.sleep(2 + attempt * 3)
+    failure_logs: list[str] = []
+    if failures and hasattr(api, "failure_logs"):
+        ids = []
+        for text in failures:
+            with contextlib.suppress(ValueError, AttributeError):
+                ids.append(json.loads(text).get("request_id") or "")
+        try:
+            failure_logs = api.failure_logs([i for i in ids if i])
+        except Exception as exc:  # noqa: BLE001 - the diagnosis is best effort
+            failure_logs = [f"could not read the logs: {exc}"]
     total = len(latencies)
     return {
         "clients": clients,
@@ -249,6 +292,7 @@ def drive(
         "requests": total,
         "failures": len(failures),
         "failure_samples": failures[:3],
+        "failure_logs": failure_logs,
         "wall_s": round(wall, 2),
         "rps": round(total / wall, 1) if wall else None,
         **harness.summary_ms(latencies),
