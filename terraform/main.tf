@@ -200,6 +200,8 @@ module "api" {
   cors_allow_origin       = local.cors_origin
   log_retention_days      = var.log_retention_days
   manage_account_settings = var.manage_api_gateway_account
+
+  emulator_account_reset_unsupported = var.emulator_account_reset_unsupported
 }
 
 module "scheduler" {

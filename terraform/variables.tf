@@ -251,3 +251,9 @@ variable "emulator_policy_conditions_ignored" {
   type        = bool
   default     = false
 }
+
+variable "emulator_account_reset_unsupported" {
+  description = "Emulator only: moto cannot reset the API Gateway account setting (a destroy would retry forever), so the reset on destroy is skipped there. Never set on AWS."
+  type        = bool
+  default     = false
+}

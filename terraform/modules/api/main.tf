@@ -309,7 +309,7 @@ resource "aws_api_gateway_account" "this" {
   count = var.manage_account_settings ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
-  reset_on_delete     = true # make destroy leaves no pointer to the deleted role behind
+  reset_on_delete     = !var.emulator_account_reset_unsupported # destroy leaves no pointer to a deleted role
 
   depends_on = [aws_iam_role_policy.cloudwatch]
 }

@@ -65,6 +65,12 @@ variable "manage_account_settings" {
   default     = true
 }
 
+variable "emulator_account_reset_unsupported" {
+  description = "Emulator only: moto cannot reset the API Gateway account setting (a destroy would retry forever), so the reset on destroy is skipped there. Never set on AWS."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags merged into every resource of the module."
   type        = map(string)
