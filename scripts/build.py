@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         size = path.stat().st_size
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         print(
-            f"{name:22} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  "
+            f"{name:22} {str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path):48} "
             f"{size:>9} B  sha256 {digest}"
         )
     return 0
