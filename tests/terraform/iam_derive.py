@@ -47,7 +47,7 @@ def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
-def _imported_modules(tree: ast.Module) -> set[str]:
+def _imported_modules(tree: ast.Module, functions_dir: Path) -> set[str]:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
@@ -59,19 +59,19 @@ def _imported_modules(tree: ast.Module) -> set[str]:
             for alias in node.names:
                 if alias.name.startswith(f"{PACKAGE}."):
                     found.add(alias.name.split(".", 1)[1])
-    return {name for name in found if (FUNCTIONS_DIR / PACKAGE / f"{name}.py").is_file()}
+    return {name for name in found if (functions_dir / PACKAGE / f"{name}.py").is_file()}
 
 
-def module_closure(key: str) -> dict[str, ast.Module]:
+def module_closure(key: str, functions_dir: Path = FUNCTIONS_DIR) -> dict[str, ast.Module]:
     """The handler module and every token_profiler module it reaches by import."""
-    modules = {"index": _parse(FUNCTIONS_DIR / key / "index.py")}
-    pending = list(_imported_modules(modules["index"]))
+    modules = {"index": _parse(functions_dir / key / "index.py")}
+    pending = list(_imported_modules(modules["index"], functions_dir))
     while pending:
         name = pending.pop()
         if name in modules:
             continue
-        modules[name] = _parse(FUNCTIONS_DIR / PACKAGE / f"{name}.py")
-        pending.extend(_imported_modules(modules[name]) - set(modules))
+        modules[name] = _parse(functions_dir / PACKAGE / f"{name}.py")
+        pending.extend(_imported_modules(modules[name], functions_dir) - set(modules))
     return modules
 
 
@@ -98,9 +98,9 @@ def _client_services(node: ast.AST) -> set[str]:
     return services
 
 
-def derive_actions(key: str) -> set[str]:
+def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
     """IAM actions the code of function `key` can call."""
-    modules = module_closure(key)
+    modules = module_closure(key, functions_dir)
     definitions: dict[str, list[ast.AST]] = {}
     for tree in modules.values():
         for node in ast.walk(tree):
