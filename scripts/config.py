@@ -103,6 +103,7 @@ class StackConfig:
     tags: dict[str, str]
     log_prompts: bool
     max_input_chars: int
+    manage_api_gateway_account: bool = True
     state_backend: StateBackend = field(default_factory=StateBackend)
 
     @property
@@ -262,6 +263,7 @@ KEYS: dict[str, _Key] = {
     "TAGS": _Key(_check_tags, {}),
     "LOG_PROMPTS": _Key(_check_bool, False),
     "MAX_INPUT_CHARS": _Key(_positive_int, 100000),
+    "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, True),
     "STATE_BACKEND": _Key(_check_backend, None),
 }
 
@@ -309,6 +311,7 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         tags=dict(values["TAGS"]),
         log_prompts=values["LOG_PROMPTS"],
         max_input_chars=values["MAX_INPUT_CHARS"],
+        manage_api_gateway_account=values["MANAGE_API_GATEWAY_ACCOUNT"],
         state_backend=StateBackend(**{"type": "local", **backend}),
     )
 

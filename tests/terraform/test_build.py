@@ -147,3 +147,27 @@ def test_an_undefined_template_variable_is_an_error(tmp_path):
     with pytest.raises(jinja2.UndefinedError, match="admin_group"):
         build.render_tfvars(incomplete, tmp_path / "x.json", tmp_path)
     assert not (tmp_path / "x.json").exists()
+
+
+def test_state_backend_block_and_settings(tmp_path):
+    from scripts import tf
+    from scripts.config import StateBackend
+
+    local = tf.prepare(tmp_path / "local")
+    assert 'backend "local"' in (local.workdir / "backend.tf").read_text()
+    assert tf.backend_config(local, None) == {"path": str(local.state_file)}
+
+    s3 = StateBackend(type="s3", bucket="state", key="demo.tfstate", region="us-east-1")
+    remote = tf.prepare(tmp_path / "remote", s3)
+    assert 'backend "s3"' in (remote.workdir / "backend.tf").read_text()
+    assert tf.backend_config(remote, s3) == {
+        "bucket": "state",
+        "key": "demo.tfstate",
+        "region": "us-east-1",
+        "encrypt": "true",
+        "use_lockfile": "true",
+    }
+    locked = StateBackend(type="s3", bucket="state", key="k", region="us-east-1", dynamodb_table="locks")
+    assert tf.backend_config(remote, locked)["dynamodb_table"] == "locks"
+    # The copy never carries state or variables from terraform/ itself.
+    assert not list(remote.workdir.glob("*.tfstate*")) and not list(remote.workdir.glob("*.tfvars*"))
