@@ -11,10 +11,10 @@ REPO = Path(__file__).resolve().parent.parent
 CATALOG = REPO / "functions" / "token_profiler" / "catalog.json"
 
 DEFAULT_PORTS = {
-    "LOCAL_AWS_PORT": 45660,
-    "LOCAL_BEDROCK_PORT": 45661,
-    "LOCAL_API_PORT": 45662,
-    "LOCAL_WEB_PORT": 45663,
+    "LOCAL_AWS_PORT": 18660,
+    "LOCAL_BEDROCK_PORT": 18661,
+    "LOCAL_API_PORT": 18662,
+    "LOCAL_WEB_PORT": 18663,
 }
 
 

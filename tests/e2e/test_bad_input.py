@@ -508,6 +508,20 @@ def test_bad_input_gets_a_clear_answer(e2e, actors, name, route, who, query, bod
     actors.setdefault("request_ids", []).append(response.headers.get("x-amzn-RequestId"))
 
 
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [("POST", "no_such_route"), ("GET", "invoke_model"), ("PUT", "ddb_cost_retrieval")],
+)
+def test_an_unknown_route_or_method_is_a_json_404(e2e, actors, method, route):
+    response = e2e.http.request(
+        method, f"{e2e.outputs['api_url']}/{route}", headers={"Auth": actors["tenant"]}, timeout=60
+    )
+    assert response.status_code == 404, response.text
+    payload = response.json()
+    assert "not found" in payload["message"].lower()
+    assert payload["request_id"]
+
+
 def test_bad_input_left_no_usage_line_and_no_row(e2e, actors, local_stack):
     # Given every bad request above, when the day is aggregated
     e2e.aggregate(actors["admin"])

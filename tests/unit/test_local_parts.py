@@ -91,7 +91,7 @@ def test_ports_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LOCAL_API_PORT", "8080")
     monkeypatch.delenv("LOCAL_AWS_PORT", raising=False)
     ports = Ports.from_env()
-    assert ports.api == 8080 and ports.aws == 45660
+    assert ports.api == 8080 and ports.aws == 18660
     monkeypatch.setenv("LOCAL_WEB_PORT", "http")
     with pytest.raises(SystemExit, match="LOCAL_WEB_PORT"):
         Ports.from_env()

@@ -15,6 +15,7 @@ locals {
   }
   # Errors API Gateway answers itself use the same JSON shape as the functions' errors.
   gateway_error_body = "{\"message\": $context.error.messageString, \"request_id\": \"$context.requestId\"}"
+  not_found_body     = "{\"message\": \"Not found: no route for this method and path\", \"request_id\": \"$context.requestId\"}"
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -125,11 +126,18 @@ resource "aws_api_gateway_integration_response" "options" {
 }
 
 resource "aws_api_gateway_gateway_response" "this" {
-  for_each = toset(["DEFAULT_4XX", "DEFAULT_5XX"])
+  # An unknown path or method reaches API Gateway as MISSING_AUTHENTICATION_TOKEN (403 by default);
+  # this API documents 404 for it. The defaults keep their statuses (null).
+  for_each = {
+    DEFAULT_4XX                  = { status = null, body = local.gateway_error_body }
+    DEFAULT_5XX                  = { status = null, body = local.gateway_error_body }
+    MISSING_AUTHENTICATION_TOKEN = { status = "404", body = local.not_found_body }
+  }
 
   rest_api_id         = aws_api_gateway_rest_api.this.id
   response_type       = each.key
-  response_templates  = { "application/json" = local.gateway_error_body }
+  status_code         = each.value.status
+  response_templates  = { "application/json" = each.value.body }
   response_parameters = { "gatewayresponse.header.Access-Control-Allow-Origin" = local.cors_origin }
 }
 
