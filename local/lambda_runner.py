@@ -21,6 +21,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,12 @@ def unpack(zip_path: Path, into: Path) -> Path:
             archive.extractall(target)  # noqa: S202 - our own build output
         (target / ".complete").touch()
     return target
+
+
+# PR_SET_PDEATHSIG (set by each worker) fires when the *thread* that started the worker exits, not
+# the process; the gateway's request threads come and go, so every worker starts from this one
+# long-lived thread instead.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-spawner")
 
 
 class _Worker:
@@ -140,8 +147,18 @@ class _Worker:
         try:
             reply = self._replies.get(timeout=timeout)
         except queue.Empty:
-            reply = None
-        if reply is None or reply.get("init_failed"):
+            self.kill()
+            return None
+        if reply is None:  # the environment exited mid-call: Lambda reports that, not a timeout
+            self.kill()
+            return {
+                "ok": False,
+                "error": {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited without answering",
+                },
+            }
+        if reply.get("init_failed"):
             self.kill()
         return reply
 
@@ -195,7 +212,9 @@ class FunctionPool:
                         return worker
                     self._all.remove(worker)
                 if len(self._all) < self.max_workers:
-                    worker = _Worker(self.spec, self.task_dir, self.layer_dirs, self.base_env)
+                    worker = _SPAWNER.submit(
+                        _Worker, self.spec, self.task_dir, self.layer_dirs, self.base_env
+                    ).result()
                     self._all.append(worker)
                     return worker
                 remaining = deadline - time.monotonic()

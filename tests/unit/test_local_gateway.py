@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -204,6 +205,23 @@ def test_runner_reports_errors_and_timeouts(pool):
     assert any("Task timed out after 2.00 seconds" in line for _, line in pool.shipped[-1][2])
     # The killed environment is replaced; the next call works.
     assert pool.invoke({"body": "{}", "requestContext": {}}).ok
+
+
+def test_an_environment_outlives_the_request_thread_that_started_it(pool):
+    # Given a first call made from a short-lived thread (as the gateway's request threads are)
+    results = []
+    caller = threading.Thread(
+        target=lambda: results.append(pool.invoke({"body": "{}", "requestContext": {}}))
+    )
+    caller.start()
+    caller.join()
+    assert results[0].ok
+    # When that thread is gone, the warm environment it started still answers
+    time.sleep(0.2)
+    again = pool.invoke({"body": "{}", "requestContext": {}}, request_id="after")
+    assert again.ok and not again.timed_out
+    # and it was the same, warm environment: no second INIT_START
+    assert not pool.shipped[-1][2][0][1].startswith("INIT_START")
 
 
 def _gateway(verifier, pool, **config):
