@@ -6,8 +6,6 @@ import datetime as dt
 
 from aws_lambda_powertools import Logger
 from token_profiler import dates, jobs, settings
-from token_profiler.clients import aws_client
-from token_profiler.storage import UsageTable
 
 SETTINGS = settings.load("cost_tracking")
 logger = Logger()
@@ -27,17 +25,4 @@ def lambda_handler(event, context):
     days = dates.aggregation_days(
         _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
     )
-    summary = jobs.run(
-        days,
-        logs_client=aws_client("logs"),
-        table=UsageTable(aws_client("dynamodb"), SETTINGS.table_name),
-        s3_client=aws_client("s3"),
-        bucket=SETTINGS.s3_bucket,
-        log_group=SETTINGS.log_group_api,
-        catalog=SETTINGS.catalog,
-        retention_days=SETTINGS.retention_days,
-    )
-    for warning in summary.warnings:
-        logger.warning(warning)
-    logger.info("aggregation finished", extra={"summary": summary.as_dict()})
-    return {"body": "Calculation Finished!", "summary": summary.as_dict()}
+    return jobs.run_and_answer(days, SETTINGS, logger)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from token_profiler.aggregate import DayAggregate, build_rows
+from token_profiler.clients import aws_client
 from token_profiler.logs import iter_day_messages
 from token_profiler.prices import Catalog
 from token_profiler.reports import put_report
@@ -81,3 +82,22 @@ def run(
                 summary.warnings.append(warning)
     summary.tenants = len(tenants)
     return summary
+
+
+def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str, Any]:
+    """Both aggregators' whole job: run with this container's clients and settings, log the
+    warnings and the summary, and give the answer the API documents."""
+    summary = run(
+        days,
+        logs_client=aws_client("logs"),
+        table=UsageTable(aws_client("dynamodb"), settings.table_name),
+        s3_client=aws_client("s3"),
+        bucket=settings.s3_bucket,
+        log_group=settings.log_group_api,
+        catalog=settings.catalog,
+        retention_days=settings.retention_days,
+    )
+    for warning in summary.warnings:
+        logger.warning(warning)
+    logger.info("aggregation finished", extra={"summary": summary.as_dict()})
+    return {"body": "Calculation Finished!", "summary": summary.as_dict()}

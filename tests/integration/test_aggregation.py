@@ -16,6 +16,7 @@ import threading
 from fractions import Fraction
 
 import pytest
+from token_profiler import jobs
 
 from tests.support.lambda_env import LambdaContext, claims_for, load_handler, rest_event
 from tests.support.usage_lines import usage_line
@@ -128,7 +129,7 @@ def scheduled(stack):
     return run
 
 
-def test_a_day_of_25000_lines_is_counted_exactly(stack, scheduled):
+def test_a_day_of_25000_lines_is_counted_exactly(stack, scheduled, monkeypatch):
     # Given 25,000 usage lines over yesterday, plus foreign lines and repeated request ids
     day = utc_today() - dt.timedelta(days=1)
     events, records = generate(day, 25_000, seed=1)
@@ -143,7 +144,7 @@ def test_a_day_of_25000_lines_is_counted_exactly(stack, scheduled):
     stack.put_lines(events + junk + repeats)
     # When yesterday is aggregated (the scheduled default)
     pages = []
-    real_client = scheduled.module.aws_client
+    real_client = jobs.aws_client
 
     class CountingLogs:
         def __init__(self, client):
@@ -156,9 +157,8 @@ def test_a_day_of_25000_lines_is_counted_exactly(stack, scheduled):
             return page
 
     counting = CountingLogs(real_client("logs"))
-    scheduled.module.aws_client = lambda name: counting if name == "logs" else real_client(name)
+    monkeypatch.setattr(jobs, "aws_client", lambda name: counting if name == "logs" else real_client(name))
     result = scheduled({})
-    scheduled.module.aws_client = real_client
     assert len(pages) >= 3 and max(pages) <= 10_000  # read past the 10,000-row ceiling of one call
     # Then every (tenant, model) row holds the exact sums and prices
     summary = result["summary"]
@@ -312,10 +312,8 @@ def test_unprocessed_items_are_retried_without_loss(stack, scheduled, monkeypatc
     events, records = generate(day, 2000, seed=5, tenants=25)
     stack.put_lines(events)
     flaky = FlakyDynamoDB(stack.ddb, rounds=24)
-    real = scheduled.module.aws_client
-    monkeypatch.setattr(
-        scheduled.module, "aws_client", lambda name: flaky if name == "dynamodb" else real(name)
-    )
+    real = jobs.aws_client
+    monkeypatch.setattr(jobs, "aws_client", lambda name: flaky if name == "dynamodb" else real(name))
     monkeypatch.setattr("token_profiler.storage.time.sleep", lambda seconds: None)
     scheduled({"date": day.isoformat()})
     assert flaky.refused > 40 and flaky.calls > 24
