@@ -37,7 +37,9 @@ def error_response(status: int, message: str, rid: str, headers: dict[str, str] 
 def make_app(logger: Logger, cors_origin: str = "*") -> APIGatewayRestResolver:
     """The resolver with the error mapping. Tokens travel in headers (never cookies), so "*" is a safe
     default origin; CORS_ORIGIN narrows it to the console's URL."""
-    cors = CORSConfig(allow_origin=cors_origin, allow_headers=CORS_HEADERS, max_age=300)
+    cors = CORSConfig(
+        allow_origin=cors_origin, allow_headers=CORS_HEADERS, expose_headers=["Retry-After"], max_age=300
+    )
     app = APIGatewayRestResolver(cors=cors)
 
     @app.exception_handler(ProfilerError)

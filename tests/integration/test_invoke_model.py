@@ -227,13 +227,16 @@ def test_bedrock_errors_map_to_statuses_without_usage_line(invoke, code, http, s
     s["stubber"].add_client_error(
         "converse", service_error_code=code, service_message="boom", http_status_code=http
     )
-    response, payload = s["call"](request_id="req-err")
+    response, payload = s["call"](request_id="req-err", headers={"Origin": "https://console.example"})
     assert response["statusCode"] == status
     assert set(payload) == {"message", "request_id"} and payload["request_id"] == "req-err"
     assert "Traceback" not in response["body"]
     if status == 429:
         headers = {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
         assert headers["Retry-After"] in ("1", ["1"])
+        # a browser may read it only when CORS exposes it
+        exposed = headers["Access-Control-Expose-Headers"]
+        assert "Retry-After" in (exposed if isinstance(exposed, list) else exposed.split(","))
     assert usage_lines(s["logs"]) == []
 
 
