@@ -1,22 +1,38 @@
 """Parse usage lines and sum them per (tenant, model as called, day); price the sums.
 
 This is the hot path of the aggregator (a benchmark feeds it hundreds of thousands of lines), so
-``DayAggregate.add`` stays lean: one ``json.loads`` and plain dict access per line.
+``DayAggregate.add`` stays lean: one decode of the token_usage object and plain local work per line.
 
     agg = DayAggregate("2026-11-26")
     for message in lines:
         agg.add(message)
     rows = build_rows(agg, load_catalog(), retention_days=400)
+
+Two paths read a line, and they always agree:
+
+- the checked path (``DayAggregate._add_checked``) is the rule: the standard library's JSON decoder,
+  then every field looked up and checked in Python;
+- the fast path (``DayAggregate._add_fast``), used when msgspec is installed (the layer ships it),
+  decodes the token_usage object of a compact line with msgspec straight into ``_UsageV1``, whose
+  types and bounds are the same checks, enforced while decoding. A line is counted there only when
+  that decode succeeds; anything else (not compact, a decode error, a field missing or out of
+  bounds, a value the standard library would read differently) goes to the checked path, which
+  decides. Without msgspec, ``add`` is the checked path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from json import JSONDecoder, loads
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
 from token_profiler.prices import Catalog
+
+try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
+    import msgspec
+except ImportError:  # pragma: no cover - tested by loading this module with msgspec hidden
+    msgspec = None
 
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
@@ -26,6 +42,29 @@ _MARKER = f'"message":"{USAGE_MARKER}"'
 _USAGE_KEY = '"token_usage":{'
 _USAGE_OFFSET = len(_USAGE_KEY) - 1
 _raw_decode = JSONDecoder().raw_decode
+
+if msgspec is not None:
+    _Count = Annotated[int, msgspec.Meta(ge=0)]
+    _Text = Annotated[str, msgspec.Meta(min_length=1)]
+
+    class _UsageV1(msgspec.Struct, gc=False):
+        """The token_usage fields a counted line must have, with the checked path's rules: schema
+        version 1, non-empty tenant, request and model ids, a region string, four integer counts >= 0
+        (a bool or a float is not an integer). Other fields (latency_ms) are read and ignored."""
+
+        schema_version: Literal[1]
+        tenant_id: _Text
+        request_id: _Text
+        model_id: _Text
+        region: str
+        input_tokens: _Count
+        output_tokens: _Count
+        cache_read_input_tokens: _Count
+        cache_write_input_tokens: _Count
+
+    _decode_usage = msgspec.json.Decoder(_UsageV1).decode
+else:  # pragma: no cover - tested by loading this module with msgspec hidden
+    _decode_usage = None
 
 
 def _usage_of(message: str) -> Any:
@@ -55,9 +94,53 @@ class DayAggregate:
         self.lines_skipped = 0
         self.duplicates = 0
 
-    def add(self, message: str) -> bool:
+    def _add_fast(self, message: str) -> bool:
         """Count one CloudWatch message; returns False when it was skipped or a duplicate."""
-        # hot path: everything inlined, no per-line attribute writes except the counters that change
+        # hot path: one decode that also checks the fields, nothing written per line but the sums,
+        # the id set and the counters that change
+        try:
+            start = message.find(_USAGE_KEY)
+            if start > 0 and message[0] == "{" and _MARKER in message:
+                # Schema version 1's object is flat, so its first "}" ends it. A "}" inside a string
+                # value (or a nested value) cuts it short: the decode fails and the checked path,
+                # which reads the object whole, decides.
+                usage = _decode_usage(message[start + _USAGE_OFFSET : message.find("}", start) + 1])
+            else:
+                usage = None
+        except _PARSE_ERRORS:
+            usage = None
+        if usage is None:
+            return self._add_checked(message)
+        request_id = usage.request_id
+        seen = self.seen
+        if request_id in seen:
+            self.duplicates += 1
+            return False
+        seen.add(request_id)
+        key = (usage.tenant_id, usage.model_id, usage.region)
+        total = self.sums.get(key)
+        if total is None:
+            self.sums[key] = [
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_read_input_tokens,
+                usage.cache_write_input_tokens,
+                1,
+            ]
+            return True
+        total[0] += usage.input_tokens
+        total[1] += usage.output_tokens
+        cache = usage.cache_read_input_tokens
+        if cache:
+            total[2] += cache
+        cache = usage.cache_write_input_tokens
+        if cache:
+            total[3] += cache
+        total[4] += 1
+        return True
+
+    def _add_checked(self, message: str) -> bool:
+        """``add`` by the rule: the standard library's decoder, then each field looked up and checked."""
         try:
             start = message.find(_USAGE_KEY)
             if start > 0 and message[0] == "{" and _MARKER in message:
@@ -113,6 +196,9 @@ class DayAggregate:
             total[3] += cw
             total[4] += 1
         return True
+
+    # Count one CloudWatch message; returns False when it was skipped or a duplicate.
+    add = _add_fast if _decode_usage is not None else _add_checked
 
     @property
     def lines_read(self) -> int:
