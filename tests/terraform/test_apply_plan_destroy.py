@@ -261,8 +261,13 @@ def test_destroy_leaves_nothing(run):
     run.destroyed = True
     run.times["destroy_s"] = round(result.seconds, 1)
     assert tf.state_resources(run.stack) == []
-    assert not run.client("lambda").list_functions()["Functions"]
-    assert not run.client("dynamodb").list_tables()["TableNames"]
+    # moto's backends are per process, so other suites' tables share this server: look at ours only
+    assert not [
+        f
+        for f in run.client("lambda").list_functions()["Functions"]
+        if f["FunctionName"].startswith("tftest_")
+    ]
+    assert not [t for t in run.client("dynamodb").list_tables()["TableNames"] if t.startswith("tftest_")]
     assert not [b for b in run.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("tftest-")]
     assert not [r for r in run.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("tftest_")]
     print(f"\nterraform suite times: {json.dumps(run.times)}")
