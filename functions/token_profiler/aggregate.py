@@ -34,7 +34,8 @@ try:  # in the layer (requirements/runtime.txt); the standard library does every
 except ImportError:  # pragma: no cover - tested by loading this module with msgspec hidden
     msgspec = None
 
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
+# RecursionError: a line nested deeper than the decoder's stack is malformed too, never a crash
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 # Fast path for the logger's compact JSON: decode only the token_usage object. Inside a JSON string
 # every quote is escaped, so these substrings can only be real keys of the line, never prompt text.

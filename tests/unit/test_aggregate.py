@@ -100,6 +100,13 @@ def test_malformed_and_foreign_lines_are_skipped_and_counted(message):
     assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
 
 
+@pytest.mark.parametrize("prefix", ['{"message":"TOKEN_USAGE","token_usage":', ""], ids=["in-usage", "whole"])
+def test_a_line_nested_deeper_than_the_decoder_is_skipped_not_a_crash(prefix):
+    agg = DayAggregate(DAY)
+    assert agg.add(prefix + "[" * 100_000 + "]" * 100_000 + ("}" if prefix else "")) is False
+    assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
+
+
 def test_a_request_id_counts_once_and_the_first_wins():
     agg = DayAggregate(DAY)
     agg.add(line(request_id="same", input_tokens=5))
