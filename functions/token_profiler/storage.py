@@ -104,10 +104,15 @@ class UsageTable:
         raise RuntimeError(f"DynamoDB left {left} item(s) unprocessed after {self.max_attempts} attempts")
 
     # -- reads ----------------------------------------------------------------------------------
-    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def _rows(self, read: Any, model_id: str | None, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a Query or Scan (``read``) returns, page after page, of one model if given."""
         kwargs["TableName"] = self.name
+        if model_id:
+            kwargs["FilterExpression"] = "#m = :m"
+            kwargs.setdefault("ExpressionAttributeNames", {})["#m"] = "model_id"
+            kwargs.setdefault("ExpressionAttributeValues", {})[":m"] = {"S": model_id}
         while True:
-            page = self.client.query(**kwargs)
+            page = read(**kwargs)
             for item in page.get("Items", []):
                 yield from_item(item)
             last = page.get("LastEvaluatedKey")
@@ -127,40 +132,25 @@ class UsageTable:
             values[":lo"] = {"S": start or "0000-00-00"}
             values[":hi"] = {"S": (end or "9999-99-99") + _DAY_END}
             condition += " AND #sk BETWEEN :lo AND :hi"
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
-        if model_id:
-            names["#m"] = "model_id"
-            values[":m"] = {"S": model_id}
-            kwargs["FilterExpression"] = "#m = :m"
-        kwargs["ExpressionAttributeNames"] = names
-        kwargs["ExpressionAttributeValues"] = values
-        return self._query(**kwargs)
+        return self._rows(
+            self.client.query,
+            model_id,
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
 
     def query_day(self, day: str, model_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Rows of every tenant for one day (Query on the by_date index)."""
-        names = {"#d": "date"}
-        values: dict[str, Any] = {":d": {"S": day}}
-        kwargs: dict[str, Any] = {"IndexName": DATE_INDEX, "KeyConditionExpression": "#d = :d"}
-        if model_id:
-            names["#m"] = "model_id"
-            values[":m"] = {"S": model_id}
-            kwargs["FilterExpression"] = "#m = :m"
-        kwargs["ExpressionAttributeNames"] = names
-        kwargs["ExpressionAttributeValues"] = values
-        return self._query(**kwargs)
+        return self._rows(
+            self.client.query,
+            model_id,
+            IndexName=DATE_INDEX,
+            KeyConditionExpression="#d = :d",
+            ExpressionAttributeNames={"#d": "date"},
+            ExpressionAttributeValues={":d": {"S": day}},
+        )
 
     def scan_all(self, model_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every row (admin listing without a date range only; never used to answer a tenant)."""
-        kwargs: dict[str, Any] = {"TableName": self.name}
-        if model_id:
-            kwargs["FilterExpression"] = "#m = :m"
-            kwargs["ExpressionAttributeNames"] = {"#m": "model_id"}
-            kwargs["ExpressionAttributeValues"] = {":m": {"S": model_id}}
-        while True:
-            page = self.client.scan(**kwargs)
-            for item in page.get("Items", []):
-                yield from_item(item)
-            last = page.get("LastEvaluatedKey")
-            if not last:
-                return
-            kwargs["ExclusiveStartKey"] = last
+        return self._rows(self.client.scan, model_id)
