@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from token_profiler import money
+from token_profiler import ROW_COSTS, ROW_COUNTS, money
 
 COLUMNS = (
     "date",
@@ -15,16 +15,8 @@ COLUMNS = (
     "sk",
     "name",
     "model_id",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_input_tokens",
-    "cache_write_input_tokens",
-    "invocations",
-    "input_cost",
-    "output_cost",
-    "cache_read_cost",
-    "cache_write_cost",
-    "total_cost",
+    *ROW_COUNTS,
+    *ROW_COSTS,
     "unpriced",
     "price_region",
     "price_fallback",

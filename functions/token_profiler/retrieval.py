@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from token_profiler import money
+from token_profiler import ROW_COSTS, ROW_COUNTS, money
 from token_profiler.auth import Caller
 from token_profiler.dates import days_between, parse_day
 from token_profiler.errors import BadRequest, Forbidden
@@ -21,18 +21,7 @@ FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token"
 MAX_LIMIT = 5000
 # Above this many days an admin listing without a tenant reads the table once instead of per day.
 MAX_INDEX_DAYS = 366
-STRING_FIELDS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_input_tokens",
-    "cache_write_input_tokens",
-    "invocations",
-    "input_cost",
-    "output_cost",
-    "cache_read_cost",
-    "cache_write_cost",
-    "total_cost",
-)
+STRING_FIELDS = ROW_COUNTS + ROW_COSTS
 
 
 def parse_filters(body: Any) -> dict[str, Any]:
