@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench import harness
+from local import users
 
 MODELS = (
     "us.anthropic.claude-3-5-haiku-20241022-v1:0",
@@ -106,25 +107,11 @@ class Client:
         )
 
     def sign_in(self, username: str, password: str) -> str:
-        result = self.cognito.initiate_auth(
-            AuthFlow="USER_PASSWORD_AUTH",
-            ClientId=self.outputs["client_id"],
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-        return result["AuthenticationResult"]["IdToken"]
+        return users.sign_in(self.cognito, self.outputs["client_id"], username, password)["IdToken"]
 
     def new_tenant(self, tenant_id: str) -> str:
         username, password = f"{tenant_id}-user", f"Bb{secrets.token_urlsafe(12)}7!"
-        pool = self.outputs["user_pool_id"]
-        self.cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "custom:tenant_id", "Value": tenant_id}],
-        )
-        self.cognito.admin_set_user_password(
-            UserPoolId=pool, Username=username, Password=password, Permanent=True
-        )
+        users.add_user(self.cognito, self.outputs["user_pool_id"], username, password, tenant_id=tenant_id)
         return self.sign_in(username, password)
 
     def failure_logs(self, request_ids: list[str], limit: int = 8) -> list[str]:

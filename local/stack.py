@@ -40,6 +40,7 @@ from local.readback import (
 )
 from local.schedule import UnsupportedSchedule, next_fire
 from local.settings import HOST, REPO, Ports
+from local.users import add_user
 from local.webserver import make_server as make_web
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -265,17 +266,13 @@ class LocalStack:
         users = []
         for username, tenant in (*TENANTS, (ADMIN_USER, None)):
             password = _password()
-            attributes = [
-                {"Name": "email", "Value": f"{username}@example.com"},
-                {"Name": "email_verified", "Value": "true"},
-            ]
-            if tenant and has_tenant_attr:
-                attributes.append({"Name": "custom:tenant_id", "Value": tenant})
-            cognito.admin_create_user(
-                UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
-            )
-            cognito.admin_set_user_password(
-                UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+            add_user(
+                cognito,
+                pool_id,
+                username,
+                password,
+                tenant_id=tenant if has_tenant_attr else None,
+                email=f"{username}@example.com",
             )
             if tenant is None:
                 cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=admin_group)

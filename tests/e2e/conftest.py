@@ -19,6 +19,8 @@ import boto3
 import pytest
 import requests
 
+from local.users import add_user, sign_in
+
 REPO = Path(__file__).resolve().parents[2]
 LOG_SCAN_MODULE = "test_logs_scan.py"
 # The suite's stack enables these models only, so "a model not enabled in config" can be tried.
@@ -83,11 +85,7 @@ class Session:
         return marked
 
     def sign_in(self, username: str, password: str) -> str:
-        result = self.cognito.initiate_auth(
-            AuthFlow="USER_PASSWORD_AUTH",
-            ClientId=self.outputs["client_id"],
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )["AuthenticationResult"]
+        result = sign_in(self.cognito, self.outputs["client_id"], username, password)
         with self.lock:
             self.tokens.update({result["IdToken"], result["AccessToken"]})
         return result["IdToken"]
@@ -103,16 +101,7 @@ class Session:
         """A fresh user whose custom:tenant_id is tenant_id; returns its IdToken."""
         username = f"{tenant_id}-{secrets.token_hex(3)}"
         password = f"Ee{secrets.token_urlsafe(10)}7!"
-        pool = self.outputs["user_pool_id"]
-        self.cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "custom:tenant_id", "Value": tenant_id}],
-        )
-        self.cognito.admin_set_user_password(
-            UserPoolId=pool, Username=username, Password=password, Permanent=True
-        )
+        add_user(self.cognito, self.outputs["user_pool_id"], username, password, tenant_id=tenant_id)
         return self.sign_in(username, password)
 
     def post(self, route: str, token: str | None = None, body=None, params=None, headers=None, raw=None):
