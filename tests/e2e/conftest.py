@@ -38,6 +38,19 @@ ENABLED_MODELS = [
     "anthropic.claude-3-sonnet-20240229-v1:0",  # the seed README's models
 ]
 NOT_ENABLED_MODEL = "anthropic.claude-3-opus-20240229-v1:0"
+# The browser tests: Debian's chromium, driven by Playwright (which never downloads a browser here).
+SCREENSHOTS = REPO / "build" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_ports(count: int) -> list[int]:
@@ -191,3 +204,15 @@ def emulator(local_stack):
 
     yield Faults()
     requests.delete(f"{url}/_emulator/faults", timeout=10).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

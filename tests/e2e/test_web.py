@@ -21,22 +21,12 @@ import boto3
 import pytest
 import requests
 
+from tests.e2e.conftest import SCREENSHOTS
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = json.loads((REPO / "functions" / "token_profiler" / "catalog.json").read_text())
-SCREENSHOTS = REPO / "build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TEXT_MODEL_A = "anthropic.claude-3-haiku-20240307-v1:0"
 EMBED_MODEL_A = "amazon.titan-embed-text-v1"
 TEXT_MODEL_B = "amazon.nova-micro-v1:0"
@@ -87,18 +77,6 @@ def stack(local_stack, e2e) -> dict:
     """The local stack's outputs (tests/e2e/conftest.py; E2E_STACK_OUTPUTS reuses a running one)."""
     RECORDER["session"] = e2e
     return local_stack
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Console:

@@ -22,22 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.conftest import SCREENSHOTS
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web"
-SCREENSHOTS = REPO / "build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STAGE = "fake_prod"
 CLIENT_ID = "fakeclient123"
 MODELS = [
@@ -254,18 +244,6 @@ def fake():
     for server in (backend_server, web_server, bare_server):
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
