@@ -52,6 +52,7 @@ class FakeBackend:
         self.token_lifetime = 3600
         self.calls: list[tuple[str, dict]] = []
         self.next_error: tuple[int, dict, dict] | None = None
+        self.page_size = 5000  # items per ddb_cost_retrieval answer, as the API's default limit
         self.lock = threading.Lock()
 
     def add_user(self, username, password, tenant, groups=(), temporary=False):
@@ -153,7 +154,12 @@ class FakeBackend:
                 rows = [r for r in rows if r["name"] == tenant]
             if body.get("tenant"):
                 rows = [r for r in rows if r["name"] == body["tenant"]]
-            return 200, {"body": rows}, {}
+            # Paged like the API: a token is a position, sent back with the same filters.
+            start = int(body.get("next_token") or 0)
+            answer = {"body": rows[start : start + self.page_size]}
+            if start + self.page_size < len(rows):
+                answer["next_token"] = str(start + self.page_size)
+            return 200, answer, {}
         if route == "cost_track_manual":
             if not admin:
                 return 403, {"message": "admin group required", "request_id": "req-403"}, {}
@@ -250,6 +256,7 @@ def fake():
 def page(browser, fake):
     fake["backend"].token_lifetime = 3600
     fake["backend"].next_error = None
+    fake["backend"].page_size = 5000
     # bypass_csp: wait_for_function evaluates strings, which the page's own CSP forbids.
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True
@@ -539,3 +546,100 @@ def test_a_refused_refresh_signs_out_with_a_message(page, fake):
     page.wait_for_selector("#signin-view:not([hidden])", timeout=10_000)
     assert "session has expired" in page.text_content("#notice")
     assert page.evaluate("sessionStorage.getItem('btp.session')") is None
+
+
+def _paged_rows(count: int, tenants: tuple[str, ...]) -> list[dict]:
+    """count rows over several days, tenants and both models, with costs that do not round well."""
+    models = [m["model_id"] for m in MODELS]
+    return [
+        _row(
+            f"2026-02-{1 + i % 28:02d}",
+            tenants[i % len(tenants)],
+            models[(i // len(tenants)) % 2],
+            f"0.{i:03d}00007",
+            invocations=1 + i % 3,
+        )
+        for i in range(count)
+    ]
+
+
+def _retrievals(backend) -> list[dict]:
+    return [c[1]["body"] for c in backend.calls if c[0] == "ddb_cost_retrieval"]
+
+
+def test_admin_view_follows_every_page(page, fake, tmp_path):
+    backend = fake["backend"]
+    backend.add_user("pager", "Pager-pass1", "ops", groups=["admin"])
+    backend.rows = _paged_rows(25, ("alpha", "beta", "gamma"))
+    backend.page_size = 10  # three pages: 10 + 10 + 5
+    expected = sum(Decimal(r["total_cost"]) for r in backend.rows)
+    per_tenant = {t: Decimal(0) for t in ("alpha", "beta", "gamma")}
+    for r in backend.rows:
+        per_tenant[r["name"]] += Decimal(r["total_cost"])
+    invocations = sum(int(r["invocations"]) for r in backend.rows)
+    _open(page, fake["web_url"])
+    _sign_in(page, "pager", "Pager-pass1")
+    page.wait_for_selector("#tab-admin:not([hidden])")
+    page.click("#tab-admin")
+    page.fill("#report-start", "2026-02-01")
+    page.fill("#report-end", "2026-02-28")
+    before = len(_retrievals(backend))
+    page.click("#report-load")
+    page.wait_for_function("document.querySelector('#report-load').dataset.runs === '1'")
+    sent = _retrievals(backend)[before:]
+    assert [b.get("next_token") for b in sent] == [None, "10", "20"]
+    assert all(b["start_date"] == "2026-02-01" and b["end_date"] == "2026-02-28" for b in sent)
+    assert page.text_content("#report-progress") == "All 25 rows loaded (3 pages)."
+    assert page.locator("#report-table tbody tr").count() == 25
+    assert Decimal(page.text_content("#grand-cost")) == expected
+    assert page.text_content("#grand-invocations") == str(invocations)
+    for tenant, cost in per_tenant.items():
+        assert Decimal(page.text_content(f"#tenant-totals tr[data-tenant={tenant}] .total-cost")) == cost
+    with page.expect_download() as info:
+        page.click("#report-csv")
+    target = tmp_path / "paged.csv"
+    info.value.save_as(target)
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert len(rows) == 25
+    assert sum(Decimal(r["total_cost"]) for r in rows) == expected
+
+
+def test_tenant_usage_follows_every_page(page, fake):
+    backend = fake["backend"]
+    backend.add_user("pagedtenant", "Paged-pass1", "delta")
+    backend.rows = _paged_rows(14, ("delta",)) + _paged_rows(6, ("other",))
+    backend.page_size = 5  # the tenant's 14 rows in three pages
+    own = [r for r in backend.rows if r["name"] == "delta"]
+    _open(page, fake["web_url"])
+    _sign_in(page, "pagedtenant", "Paged-pass1")
+    page.wait_for_selector("#app-view:not([hidden])")
+    page.click("#tab-usage")  # loads the last seven days at once
+    page.wait_for_function("document.querySelector('#usage-load').dataset.runs === '1'")
+    page.fill("#usage-start", "2026-02-01")
+    page.fill("#usage-end", "2026-02-28")
+    page.click("#usage-load")
+    page.wait_for_function("document.querySelector('#usage-load').dataset.runs === '2'")
+    assert page.text_content("#usage-progress") == "All 14 rows loaded (3 pages)."
+    assert page.locator("#usage-table tbody tr").count() == 14
+    assert Decimal(page.text_content("#usage-total-cost")) == sum(Decimal(r["total_cost"]) for r in own)
+
+
+def test_a_view_past_the_page_cap_says_it_is_partial(page, fake):
+    backend = fake["backend"]
+    backend.add_user("capped", "Capped-pass1", "ops", groups=["admin"])
+    backend.rows = _paged_rows(203, ("alpha", "beta"))
+    backend.page_size = 1  # 203 pages, over the console's cap of 200
+    shown = backend.rows[:200]
+    _open(page, fake["web_url"])
+    _sign_in(page, "capped", "Capped-pass1")
+    page.wait_for_selector("#tab-admin:not([hidden])")
+    page.click("#tab-admin")
+    page.fill("#report-start", "2026-02-01")
+    page.fill("#report-end", "2026-02-28")
+    page.click("#report-load")
+    page.wait_for_function("document.querySelector('#report-load').dataset.runs === '1'", timeout=60_000)
+    text = page.text_content("#report-progress")
+    assert text.startswith("Partial view: only the first 200 rows (200 pages"), text
+    assert page.get_attribute("#report-progress", "data-partial") == "true"
+    assert page.locator("#report-table tbody tr").count() == 200
+    assert Decimal(page.text_content("#grand-cost")) == sum(Decimal(r["total_cost"]) for r in shown)

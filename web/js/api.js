@@ -14,6 +14,9 @@ const STATUS_TEXT = {
   504: 'Timed out',
 };
 
+// Pages of up to 5,000 rows read for one view: 1,000,000 rows at most, then the view says it is partial.
+export const MAX_PAGES = 200;
+
 export class ApiError extends Error {
   constructor(status, message, requestId = '', retryAfter = '') {
     const label = STATUS_TEXT[status] || `HTTP ${status}`;
@@ -85,13 +88,25 @@ export class Api {
     return this.post('invoke_model', body, { model_id: modelId });
   }
 
-  async usage(startDate, endDate, tenant = '') {
-    const body = { start_date: startDate, end_date: endDate };
-    if (tenant) body.tenant = tenant;
-    const data = await this.post('ddb_cost_retrieval', body);
-    const rows = Array.isArray(data) ? data : data?.body;
-    if (!Array.isArray(rows)) throw new ApiError(200, 'The cost retrieval answer has no list of items.');
-    return rows;
+  // Every page of the answer, following `next_token`. onPage({pages, rows}) reports progress.
+  // At most maxPages pages are read; the result says when it stopped short (`partial`).
+  async usage(startDate, endDate, tenant = '', { onPage = null, maxPages = MAX_PAGES } = {}) {
+    const filters = { start_date: startDate, end_date: endDate };
+    if (tenant) filters.tenant = tenant;
+    const rows = [];
+    let token = '';
+    let pages = 0;
+    do {
+      const body = token ? { ...filters, next_token: token } : filters;
+      const data = await this.post('ddb_cost_retrieval', body);
+      const page = Array.isArray(data) ? data : data?.body;
+      if (!Array.isArray(page)) throw new ApiError(200, 'The cost retrieval answer has no list of items.');
+      rows.push(...page);
+      pages += 1;
+      token = !Array.isArray(data) && typeof data?.next_token === 'string' ? data.next_token : '';
+      if (onPage) onPage({ pages, rows: rows.length, more: Boolean(token) });
+    } while (token && pages < maxPages);
+    return { rows, pages, partial: Boolean(token) };
   }
 
   aggregate(range) {

@@ -39,6 +39,29 @@ function cell(text, className = '') {
   return td;
 }
 
+// Reads every page of a usage answer, telling the user how far it got in the status line `id`.
+async function loadAllPages(id, start, end, tenant = '') {
+  const node = $(id);
+  node.classList.remove('error');
+  node.textContent = 'Loading…';
+  node.hidden = false;
+  const count = (n) => n.toLocaleString('en-US');
+  const result = await api.usage(start, end, tenant, {
+    onPage: ({ pages, rows }) => {
+      node.textContent = `Loading… ${count(rows)} rows from ${pages} page(s) so far.`;
+    },
+  });
+  if (result.partial) {
+    node.classList.add('error');
+    node.textContent = `Partial view: only the first ${count(result.rows.length)} rows (${result.pages} pages, the most`
+      + ` one view reads) are shown; totals, chart and CSV cover those only. Narrow the dates or the tenant.`;
+  } else {
+    node.textContent = `All ${count(result.rows.length)} rows loaded (${result.pages} page${result.pages === 1 ? '' : 's'}).`;
+  }
+  node.dataset.partial = String(result.partial);
+  return result.rows;
+}
+
 async function busy(button, work) {
   button.disabled = true;
   button.classList.add('busy');
@@ -251,6 +274,7 @@ function clearViews() {
   state.reportRange = null;
   state.usageRows = null;
   for (const id of ['invoke-error', 'usage-error', 'report-error', 'aggregate-error']) showError(id, null);
+  for (const id of ['usage-progress', 'report-progress']) $(id).hidden = true;
 }
 
 // ---------------------------------------------------------------- invoke
@@ -400,7 +424,8 @@ function wireUsage() {
       try {
         const own = tenantOf(claims() || {});
         // An admin's answer covers every tenant; this view is about the signed-in tenant only.
-        const rows = sortRows((await api.usage(start, end, own)).map(normalizeRow).filter((r) => r.tenant === own));
+        const fetched = await loadAllPages('usage-progress', start, end, own);
+        const rows = sortRows(fetched.map(normalizeRow).filter((r) => r.tenant === own));
         state.usageRows = rows;
         renderUsage(rows);
       } catch (err) {
@@ -542,7 +567,7 @@ async function loadReport() {
   const end = $('report-end').value;
   try {
     checkRange(start, end);
-    const rows = sortRows((await api.usage(start, end)).map(normalizeRow));
+    const rows = sortRows((await loadAllPages('report-progress', start, end)).map(normalizeRow));
     state.reportRows = rows;
     state.reportRange = { start, end };
     renderReport();
