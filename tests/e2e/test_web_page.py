@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.axe import axe_violations, describe
 from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -643,3 +644,70 @@ def test_a_view_past_the_page_cap_says_it_is_partial(page, fake):
     assert page.get_attribute("#report-progress", "data-partial") == "true"
     assert page.locator("#report-table tbody tr").count() == 200
     assert Decimal(page.text_content("#grand-cost")) == sum(Decimal(r["total_cost"]) for r in shown)
+
+
+def test_every_view_passes_axe_as_tenant_and_admin(page, fake):
+    """axe-core (WCAG 2 A/AA and best practices) on every view, signed out, as a tenant and as an admin."""
+    backend = fake["backend"]
+    backend.add_user("axe-tenant", "Axe-tenant1", "alpha")
+    backend.add_user("axe-admin", "Axe-admin1", "ops", groups=["admin"])
+    backend.add_user("axe-new", "Axe-temp1", "alpha", temporary=True)
+    backend.rows = _paged_rows(12, ("alpha", "beta", "ops"))
+    found: dict[str, list[dict]] = {}
+
+    def check(view: str) -> None:
+        found[view] = axe_violations(page)
+
+    _open(page, fake["web_url"])
+    check("sign-in")
+    _sign_in(page, "axe-tenant", "wrong")
+    page.wait_for_selector("#signin-error:not([hidden])")
+    check("sign-in with an error")
+    page.click("#credential-button")
+    page.wait_for_selector("#credential-dialog[open]")
+    check("credential dialog")
+    page.click("#credential-cancel")
+    _sign_in(page, "axe-new", "Axe-temp1")
+    page.wait_for_selector("#newpassword-form:not([hidden])")
+    check("new password")
+    page.click("#newpassword-cancel")
+
+    for user, password in (("axe-tenant", "Axe-tenant1"), ("axe-admin", "Axe-admin1")):
+        role = "admin" if user == "axe-admin" else "tenant"
+        _sign_in(page, user, password)
+        page.wait_for_selector("#app-view:not([hidden])")
+        check(f"{role}: invoke")
+        page.fill("#prompt", "hello")
+        page.click("#invoke-submit")
+        page.wait_for_selector("#invoke-result:not([hidden])")
+        check(f"{role}: invoke answer")
+        backend.next_error = (400, {"message": "topP must be between 0 and 1", "request_id": "r-1"}, {})
+        page.click("#invoke-submit")
+        page.wait_for_selector("#invoke-error:not([hidden])")
+        check(f"{role}: invoke error")
+        runs = "Number(document.querySelector('#usage-load').dataset.runs || 0)"
+        before = page.evaluate(runs)
+        page.click("#tab-usage")  # loads the last seven days at once
+        page.wait_for_function(f"{runs} === {before + 1}")
+        page.fill("#usage-start", "2026-02-01")
+        page.fill("#usage-end", "2026-02-28")
+        page.click("#usage-load")
+        page.wait_for_function(f"{runs} === {before + 2}")
+        assert page.locator("#usage-table tbody tr[data-date]").count() > 0
+        check(f"{role}: my usage")
+        if role == "admin":
+            page.click("#tab-admin")
+            page.fill("#report-start", "2026-02-01")
+            page.fill("#report-end", "2026-02-28")
+            page.click("#report-load")
+            page.wait_for_selector("#tenant-totals tbody tr[data-tenant=alpha]")
+            page.click("#aggregate-submit")
+            page.wait_for_selector("#aggregate-result:not([hidden])")
+            check("admin: admin")
+        page.click("#signout-button")
+        page.wait_for_selector("#signin-view:not([hidden])")
+        check(f"{role}: signed out")
+
+    failing = {view: v for view, v in found.items() if v}
+    assert not failing, "\n".join(f"[{view}]\n{describe(v)}" for view, v in failing.items())
+    assert len(found) == 15
