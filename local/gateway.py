@@ -101,6 +101,8 @@ class Gateway:
         self.config = config
         # Loopback-only control hooks of the local stack (run the schedule now, health), outside any stage.
         self.control: Callable[[str, str, bytes], tuple[int, dict[str, Any]]] | None = None
+        # Documents served on GET outside any stage (the OpenAPI document): path -> (type, bytes).
+        self.documents: dict[str, tuple[str, bytes]] = {}
         self.verifier = verifier
         self.invoke = invoke
         self.access_log = access_log
@@ -166,6 +168,10 @@ class Gateway:
         if len(body) > MAX_BODY_BYTES:
             return self.gateway_response("REQUEST_TOO_LARGE", request_id)
         split = urllib.parse.urlsplit(raw_path)
+        document = self.documents.get(split.path)
+        if document is not None and method in ("GET", "HEAD"):
+            content_type, data = document
+            return 200, {"Content-Type": content_type, "Access-Control-Allow-Origin": "*"}, data
         if self.control is not None and split.path.startswith("/_local/"):
             status, payload = self.control(method, split.path, body)
             return status, {"Content-Type": "application/json"}, json.dumps(payload, default=str).encode()

@@ -47,6 +47,9 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 TENANTS = (("tenant1-user", "tenant-1"), ("tenant2-user", "tenant-2"))
 ADMIN_USER = "admin-user"
 CONTROL_PREFIX = "/_local/"
+# The API's OpenAPI document, served by the local API Gateway outside the stage (never a Lambda route).
+OPENAPI_PATH = "/openapi.json"
+OPENAPI_FILE = REPO / "docs" / "openapi.json"
 
 
 def start_moto(port: int, log_file: Path) -> subprocess.Popen:
@@ -197,16 +200,18 @@ class LocalStack:
             self.closers.append(access_log.close)
         gateway = Gateway(api_config, verifier, self._invoke, access_log)
         gateway.control = self._control
+        api_url = f"http://{HOST}:{self.ports.api}/{stage}"
+        gateway.documents[OPENAPI_PATH] = ("application/json", openapi_document(api_url))
         self.gateway = gateway
         api_server = make_gateway(gateway, self.ports.api)
         self.servers.append(api_server)
         _serve(api_server, "api-gateway")
-        api_url = f"http://{HOST}:{self.ports.api}/{stage}"
 
         users = self._seed_users(pool_id, config.admin_group, region)
         self.outputs = {
             **{k: v for k, v in tf_outputs.items() if k not in {"api_url", "web_url"}},
             "api_url": api_url,
+            "openapi_url": f"http://{HOST}:{self.ports.api}{OPENAPI_PATH}",
             "deployed_api_url": tf_outputs["api_url"],
             "aws_endpoint_url": self.aws_url,
             "bedrock_url": self.bedrock_url,
@@ -386,3 +391,10 @@ class LocalStack:
             except subprocess.TimeoutExpired:
                 self.moto.kill()
                 self.moto.wait(timeout=5)
+
+
+def openapi_document(api_url: str) -> bytes:
+    """docs/openapi.json with this stack's stage URL as its only server."""
+    spec = json.loads(OPENAPI_FILE.read_text())
+    spec["servers"] = [{"url": api_url, "description": "this local stack"}]
+    return json.dumps(spec, indent=2).encode()
