@@ -313,7 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+    # Every method reaches the gateway, so a method no route has (TRACE too) gets the 404 gateway response,
+    # as on API Gateway, instead of http.server's own HTML 501.
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _serve  # noqa: N815
 
 
 class GatewayServer(ThreadingHTTPServer):

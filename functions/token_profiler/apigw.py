@@ -74,7 +74,10 @@ def caller(app: APIGatewayRestResolver) -> Caller:
 
 def json_body(app: APIGatewayRestResolver, *, required: bool) -> Any:
     """The request body parsed as JSON; an empty body is ``{}`` unless ``required``."""
-    raw = app.current_event.decoded_body if app.current_event.body is not None else None
+    try:
+        raw = app.current_event.decoded_body if app.current_event.body is not None else None
+    except (UnicodeDecodeError, ValueError):  # a base64 body that is not UTF-8 text
+        raise BadRequest("body is not valid JSON (not UTF-8 text)") from None
     if raw is None or not raw.strip():
         if required:
             raise BadRequest("a JSON body is required")

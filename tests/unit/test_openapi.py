@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
+import requests
 from jsonschema import Draft202012Validator
 
-from local.gateway import ApiConfig, Gateway, GatewayResponse
+from local.gateway import ApiConfig, Gateway, GatewayResponse, make_server
 from local.stack import OPENAPI_FILE, OPENAPI_PATH, openapi_document
 
 pytestmark = pytest.mark.unit
@@ -186,3 +188,23 @@ def test_the_local_gateway_serves_the_document_outside_the_stage():
     # Only GET/HEAD, and never inside the stage (no Lambda route answers it).
     assert gateway.handle("POST", OPENAPI_PATH, [], b"", "127.0.0.1")[0] == 404
     assert gateway.handle("GET", "/s_prod/openapi.json", [], b"", "127.0.0.1")[0] == 404
+
+
+def test_a_method_no_route_has_gets_the_json_404_over_http():
+    """schemathesis sent TRACE: the local gateway answered http.server's HTML 501, not API Gateway's 404."""
+    not_found = {"MISSING_AUTHENTICATION_TOKEN": GatewayResponse(status=404)}
+    gateway = Gateway(
+        ApiConfig(api_id="a1", stage="s_prod", routes={}, responses=not_found), None, invoke=None
+    )
+    server = make_server(gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/s_prod/invoke_model"
+        for method in ("TRACE", "PUT", "DELETE"):
+            response = requests.request(method, url, timeout=10)
+            assert response.status_code == 404, (method, response.text)
+            assert response.headers["Content-Type"] == "application/json"
+            assert response.json()["message"]
+    finally:
+        server.shutdown()
+        server.server_close()
