@@ -313,9 +313,14 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
 
-    # Every method reaches the gateway, so a method no route has (TRACE too) gets the 404 gateway response,
-    # as on API Gateway, instead of http.server's own HTML 501.
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _serve  # noqa: N815
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, ...) reaches the gateway too and gets its JSON 404 for a
+        # method no route has, as on API Gateway, instead of http.server's own HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 class GatewayServer(ThreadingHTTPServer):

@@ -191,7 +191,7 @@ def test_the_local_gateway_serves_the_document_outside_the_stage():
 
 
 def test_a_method_no_route_has_gets_the_json_404_over_http():
-    """schemathesis sent TRACE: the local gateway answered http.server's HTML 501, not API Gateway's 404."""
+    """schemathesis sent TRACE and QUERY: the local gateway answered with http.server's HTML 501."""
     not_found = {"MISSING_AUTHENTICATION_TOKEN": GatewayResponse(status=404)}
     gateway = Gateway(
         ApiConfig(api_id="a1", stage="s_prod", routes={}, responses=not_found), None, invoke=None
@@ -200,7 +200,7 @@ def test_a_method_no_route_has_gets_the_json_404_over_http():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/s_prod/invoke_model"
-        for method in ("TRACE", "PUT", "DELETE"):
+        for method in ("TRACE", "QUERY", "PUT", "DELETE"):
             response = requests.request(method, url, timeout=10)
             assert response.status_code == 404, (method, response.text)
             assert response.headers["Content-Type"] == "application/json"
