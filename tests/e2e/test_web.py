@@ -21,6 +21,7 @@ import boto3
 import pytest
 import requests
 
+from tests.e2e.axe import axe_violations, describe
 from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +100,9 @@ class Console:
     def shot(self, name: str, full_page: bool = True):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+        # Every view worth a screenshot must also pass axe-core (WCAG 2 A/AA), with real data in it.
+        violations = axe_violations(self.page)
+        assert not violations, f"[{name}]\n{describe(violations)}"
 
     def click_and_wait(self, button: str):
         """Click a button that runs a request; return once that run has finished."""
