@@ -204,6 +204,13 @@ def output(stack: Stack) -> dict[str, Any]:
     return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}
 
 
+def show_json(stack: Stack, plan_file: Path | None = None) -> dict[str, Any]:
+    """`terraform show -json`: the state, or a saved plan when plan_file is given."""
+    args = ["show", "-json", "-no-color"] + ([str(plan_file)] if plan_file else [])
+    result = _run(stack, "cmd", *args)
+    return json.loads(result.stdout)
+
+
 def _is_data_source(address: str) -> bool:
     # Strip the module path ("module.<name>." pairs); a data source's own part starts with "data.".
     while address.startswith("module."):
