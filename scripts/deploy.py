@@ -160,8 +160,8 @@ def run(command: str, config: StackConfig) -> int:
             if config.web_console and partial.get("api_url"):
                 raise tf.TerraformError(
                     f"{exc}\n\nThe backend is deployed and answers at {partial['api_url']}; the console "
-                    "failed. If CloudFront refused the account, see docs/deploy.md#cloudfront, or set "
-                    "WEB_CONSOLE false and run make deploy again."
+                    "failed. If CloudFront refused the account, see docs/deploy.md#cloudfront-verification, "
+                    "or set WEB_CONSOLE false and run make deploy again."
                 ) from None
             raise
         print(result.stdout[-3000:])

@@ -215,8 +215,8 @@ def check_cloudfront(client: Client, config: StackConfig) -> Finding:
     return Finding(
         "cloudfront",
         "unknown",
-        "no distribution yet: a new account may be refused until AWS verifies it (docs/deploy.md); "
-        "make deploy creates the backend first either way",
+        "no distribution yet: a new account may be refused until AWS verifies it "
+        "(docs/deploy.md#cloudfront-verification); make deploy creates the backend first either way",
     )
 
 
