@@ -167,8 +167,9 @@ def validate(stack: Stack) -> Result:
     return _run(stack, "cmd", "validate", no_color=IsFlagged)
 
 
-def plan(stack: Stack, destroy: bool = False) -> tuple[bool, Result]:
-    """Plan; returns (changes pending, result). Fails on errors."""
+def plan(stack: Stack, destroy: bool = False, out: Path | None = None) -> tuple[bool, Result]:
+    """Plan (saved to `out` when given, for show_json); returns (changes pending, result)."""
+    options: dict[str, Any] = {"out": str(out)} if out else {}
     result = _run(
         stack,
         "plan",
@@ -176,6 +177,7 @@ def plan(stack: Stack, destroy: bool = False) -> tuple[bool, Result]:
         var_file=str(stack.tfvars),
         lock_timeout="60s",
         destroy=IsFlagged if destroy else IsNotFlagged,
+        **options,
     )
     if result.code not in (0, 2):
         raise TerraformError(f"terraform plan failed ({result.code}):\n{result.stderr}")
