@@ -88,10 +88,11 @@ def model_access(client: Client, model_ids: list[str]) -> dict[str, tuple[bool |
         try:
             found = bedrock.get_foundation_model_availability(modelId=base_model(model_id))
         except Exception as exc:  # noqa: BLE001 - any refusal is reported, never fatal
-            answers[model_id] = (
-                None,
-                _unknown("model access", "GetFoundationModelAvailability", exc).message,
-            )
+            if _error_code(exc) in ("ResourceNotFoundException", "ValidationException"):
+                answers[model_id] = (False, "Bedrock does not know this model id in this Region")
+            else:
+                why = _unknown("model access", "GetFoundationModelAvailability", exc).message
+                answers[model_id] = (None, why)
             continue
         reasons = []
         if found.get("regionAvailability") != "AVAILABLE":

@@ -97,7 +97,12 @@ class _Bedrock:
         self.asked = []
 
     def get_foundation_model_availability(self, modelId):  # noqa: N803 - boto3's name
+        from botocore.exceptions import ClientError
+
         self.asked.append(modelId)
+        if modelId not in self.answers:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}
+            raise ClientError(error, "GetFoundationModelAvailability")
         return self.answers[modelId]
 
 
@@ -120,6 +125,7 @@ def test_model_access_reads_each_availability_field():
             "amazon.nova-micro-v1:0",
             "us.anthropic.claude-3-5-haiku-20241022-v1:0",
             "meta.llama3-8b-instruct-v1:0",
+            "vendor.unknown-v1:0",
         ],
     )
     # A profile id is asked about by its foundation model.
@@ -128,3 +134,4 @@ def test_model_access_reads_each_availability_field():
     assert result["us.anthropic.claude-3-5-haiku-20241022-v1:0"][0] is False
     assert "use-case form" in result["us.anthropic.claude-3-5-haiku-20241022-v1:0"][1]
     assert "Marketplace" in result["meta.llama3-8b-instruct-v1:0"][1]
+    assert result["vendor.unknown-v1:0"] == (False, "Bedrock does not know this model id in this Region")
