@@ -14,6 +14,7 @@ help:
 	@echo "make test       install what the tests need and run the whole suite"
 	@echo "make lint       ruff (and terraform fmt/validate, checkov)"
 	@echo "make build / plan / deploy / destroy   Terraform deployment to AWS (STACK=<prefix>)"
+	@echo "make deploy-check   read-only checks of the account before a first deploy (docs/deploy.md)"
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
 
@@ -38,10 +39,11 @@ lint: venv $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff format --check functions scripts tests
 	terraform fmt -check -recursive terraform
 	$(PY) -m scripts.deploy validate
+	$(BIN)/pytest -q -m unit -p no:cacheprovider tests/terraform/test_deploy_rules.py tests/terraform/test_endpoints.py
 	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact --skip-download
 
 # Terraform (docs/terraform.md). STACK=<prefix> picks the configs.json entry when there are several.
-.PHONY: build plan deploy destroy
+.PHONY: build plan deploy destroy deploy-check
 build: venv
 	$(PY) -m scripts.build $(if $(STACK),--stack $(STACK))
 
@@ -53,6 +55,10 @@ deploy: venv
 
 destroy: venv
 	$(PY) -m scripts.deploy destroy $(if $(STACK),--stack $(STACK))
+
+# Read-only, with the account's credentials, before a first deploy (docs/deploy.md).
+deploy-check: venv
+	$(PY) -m scripts.deploy_check $(if $(STACK),--stack $(STACK))
 
 # checkov in its own virtualenv: its pinned dependencies clash with the dev tools'.
 $(CHECKOV_VENV)/.installed: requirements/checkov.txt

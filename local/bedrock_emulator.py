@@ -12,9 +12,12 @@ Token rule (documented in docs/local-stack.md):
 * Converse cache points: the text before a ``cachePoint`` block is counted as cache write the first
   time the emulator sees it (per model) and as cache read afterwards, not as input.
 
-Fault injection: ``POST /_emulator/faults`` with ``{"kind": "throttle"|"error"|"latency",
-"status": 500, "latency_ms": 1000, "count": 3, "model_id": "..."}`` (``count`` and ``model_id``
-optional: every call, every model); ``DELETE /_emulator/faults`` clears them;
+Fault injection: ``POST /_emulator/faults`` with ``{"kind": "throttle"|"error"|"latency"|
+"access_denied", "status": 500, "latency_ms": 1000, "count": 3, "model_id": "...", "reason":
+"model_access"|"marketplace"|"iam"}`` (``count`` and ``model_id`` optional: every call, every
+model; ``reason`` only for access_denied: the 403 AccessDeniedException Bedrock answers a model
+the account has no access to, no Marketplace subscription for, or a role may not invoke);
+``DELETE /_emulator/faults`` clears them;
 ``GET /_emulator/stats`` counts the calls answered.
 """
 
@@ -76,6 +79,22 @@ VOCABULARY = (
 )
 EMBEDDING_DIMENSIONS = {"titan-embed-v1": 1536, "titan-embed-v2": 1024, "cohere-embed": 1024}
 COHERE_INPUT_TYPES = {"search_document", "search_query", "classification", "clustering", "image"}
+
+
+# Bedrock's 403 texts, by cause (what an account without model access gets).
+ACCESS_DENIED_MESSAGES = {
+    "model_access": "You don't have access to the model with the specified model ID.",
+    "marketplace": (
+        "Model access is denied due to IAM user or service role is not authorized to perform the "
+        "required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) "
+        "to enable access to this model."
+    ),
+    "iam": (
+        "User: arn:aws:sts::123456789012:assumed-role/emulated/emulated is not authorized to perform: "
+        "bedrock:InvokeModel on resource: the requested model because no identity-based policy allows "
+        "the bedrock:InvokeModel action"
+    ),
+}
 
 
 class BedrockError(Exception):
@@ -190,14 +209,18 @@ class Emulator:
     # -- faults -----------------------------------------------------------------------------------
     def set_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
         kind = spec.get("kind")
-        if kind not in {"throttle", "error", "latency"}:
-            raise validation("kind must be throttle, error or latency")
+        if kind not in {"throttle", "error", "latency", "access_denied"}:
+            raise validation("kind must be throttle, error, latency or access_denied")
+        reason = spec.get("reason", "model_access")
+        if kind == "access_denied" and reason not in ACCESS_DENIED_MESSAGES:
+            raise validation("reason must be " + ", ".join(ACCESS_DENIED_MESSAGES))
         fault = {
             "kind": kind,
             "status": int(spec.get("status", 500)),
             "latency_ms": int(spec.get("latency_ms", 0)),
             "count": spec.get("count"),
             "model_id": spec.get("model_id"),
+            "reason": reason,
         }
         if fault["kind"] == "error" and fault["status"] not in {500, 503}:
             raise validation("status must be 500 or 503")
@@ -228,6 +251,8 @@ class Emulator:
             return
         if fault["kind"] == "latency":
             time.sleep(fault["latency_ms"] / 1000)
+        elif fault["kind"] == "access_denied":
+            raise BedrockError(403, "AccessDeniedException", ACCESS_DENIED_MESSAGES[fault["reason"]])
         elif fault["kind"] == "throttle":
             raise BedrockError(
                 429, "ThrottlingException", "Too many requests, please wait before trying again."

@@ -206,8 +206,13 @@ def render_tfvars(
     functions_dir: Path = ROOT / "functions",
     site_dir: Path = ROOT / "web",
     endpoint_url: str = "",
+    console_origin: str = "",
 ) -> Path:
-    """Render the stack's tfvars; an undefined template variable is an error, not an empty string."""
+    """Render the stack's tfvars; an undefined template variable is an error, not an empty string.
+
+    console_origin is the console's origin from an earlier apply (make deploy's second step)."""
+    from scripts.endpoints import GATEWAY_ENDPOINTS, REQUIRED_INTERFACE_ENDPOINTS
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
         undefined=jinja2.StrictUndefined,
@@ -222,6 +227,9 @@ def render_tfvars(
         functions_dir=str(functions_dir.resolve()),
         web_dir=str(site_dir.resolve()),
         emulator={"enabled": bool(endpoint_url), "endpoint_url": endpoint_url},
+        required_interface_endpoints=REQUIRED_INTERFACE_ENDPOINTS,
+        gateway_endpoints=GATEWAY_ENDPOINTS,
+        console_origin=console_origin,
     )
     json.loads(text)  # a template bug fails here, not inside Terraform
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,22 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts.endpoints import REQUIRED_INTERFACE_ENDPOINTS, SERVICE_ENDPOINTS
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "configs.json"
 
-# The reference's interface endpoints; each costs per hour and per AZ (docs/terraform.md).
-DEFAULT_INTERFACE_ENDPOINTS = [
-    "bedrock",
-    "bedrock-runtime",
-    "execute-api",
-    "logs",
-    "events",
-    "lambda",
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sagemaker.metrics",
-    "sagemaker.runtime-fips",
-]
+# Only the interface endpoints the functions' own calls need (scripts/endpoints.py); each costs
+# per hour and per AZ (docs/terraform.md).
+DEFAULT_INTERFACE_ENDPOINTS = list(REQUIRED_INTERFACE_ENDPOINTS)
 
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_VALUES = (
@@ -103,8 +95,10 @@ class StackConfig:
     tags: dict[str, str]
     log_prompts: bool
     max_input_chars: int
-    manage_api_gateway_account: bool = True
+    manage_api_gateway_account: bool = False
     state_backend: StateBackend = field(default_factory=StateBackend)
+    availability_zones: list[str] = field(default_factory=list)
+    web_console: bool = True
 
     @property
     def bedrock_url(self) -> str:
@@ -195,6 +189,23 @@ def _check_endpoints(value: Any) -> str | None:
         return "must be a list of VPC endpoint service suffixes such as bedrock-runtime"
     if len(set(value)) != len(value):
         return "must not repeat a service"
+    missing = [endpoint for endpoint in REQUIRED_INTERFACE_ENDPOINTS if endpoint not in value]
+    if missing:
+        callers = {endpoint: service for service, endpoint in SERVICE_ENDPOINTS.items()}
+        return (
+            f"must include {', '.join(missing)}: the functions call "
+            f"{', '.join(callers[m] for m in missing)} and the VPC has no other route to AWS"
+        )
+    return None
+
+
+def _check_zones(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(
+        isinstance(z, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", z) for z in value
+    ):
+        return "must be a list of availability zone names such as us-east-1a"
+    if len(value) not in (0, 2) or len(set(value)) != len(value):
+        return "must be empty (chosen from the zones every interface endpoint serves) or name two zones"
     return None
 
 
@@ -263,8 +274,10 @@ KEYS: dict[str, _Key] = {
     "TAGS": _Key(_check_tags, {}),
     "LOG_PROMPTS": _Key(_check_bool, False),
     "MAX_INPUT_CHARS": _Key(_positive_int, 100000),
-    "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, True),
+    "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, False),
     "STATE_BACKEND": _Key(_check_backend, None),
+    "AVAILABILITY_ZONES": _Key(_check_zones, []),
+    "WEB_CONSOLE": _Key(_check_bool, True),
 }
 
 
@@ -313,6 +326,8 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         max_input_chars=values["MAX_INPUT_CHARS"],
         manage_api_gateway_account=values["MANAGE_API_GATEWAY_ACCOUNT"],
         state_backend=StateBackend(**{"type": "local", **backend}),
+        availability_zones=list(values["AVAILABILITY_ZONES"]),
+        web_console=values["WEB_CONSOLE"],
     )
 
 

@@ -167,8 +167,9 @@ def validate(stack: Stack) -> Result:
     return _run(stack, "cmd", "validate", no_color=IsFlagged)
 
 
-def plan(stack: Stack, destroy: bool = False) -> tuple[bool, Result]:
-    """Plan; returns (changes pending, result). Fails on errors."""
+def plan(stack: Stack, destroy: bool = False, out: Path | None = None) -> tuple[bool, Result]:
+    """Plan (saved to `out` when given, for show_json); returns (changes pending, result)."""
+    options: dict[str, Any] = {"out": str(out)} if out else {}
     result = _run(
         stack,
         "plan",
@@ -176,6 +177,7 @@ def plan(stack: Stack, destroy: bool = False) -> tuple[bool, Result]:
         var_file=str(stack.tfvars),
         lock_timeout="60s",
         destroy=IsFlagged if destroy else IsNotFlagged,
+        **options,
     )
     if result.code not in (0, 2):
         raise TerraformError(f"terraform plan failed ({result.code}):\n{result.stderr}")
@@ -202,6 +204,13 @@ def output(stack: Stack) -> dict[str, Any]:
     """Outputs as plain values."""
     result = _run(stack, "cmd", "output", json=IsFlagged)
     return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}
+
+
+def show_json(stack: Stack, plan_file: Path | None = None) -> dict[str, Any]:
+    """`terraform show -json`: the state, or a saved plan when plan_file is given."""
+    args = ["show", "-json", "-no-color"] + ([str(plan_file)] if plan_file else [])
+    result = _run(stack, "cmd", *args)
+    return json.loads(result.stdout)
 
 
 def _is_data_source(address: str) -> bool:

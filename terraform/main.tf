@@ -14,8 +14,11 @@ locals {
 
   tags = merge(var.tags, { Project = "bedrock-token-profiler", Stack = var.prefix })
 
-  # The browser console calls the API from its own CloudFront origin unless config names another.
-  cors_origin = var.cors_allow_origin != "" ? var.cors_allow_origin : module.web.web_url
+  # The origin the API allows: CORS_ORIGIN, else the console's origin once an earlier apply made
+  # it (make deploy's second step passes it in), else any origin until then. Never the
+  # distribution's attribute itself: the backend must not wait for, or fail with, CloudFront.
+  # (The Auth header carries the token; no other site holds it, so "*" exposes no caller's data.)
+  cors_origin = var.cors_allow_origin != "" ? var.cors_allow_origin : (var.web_console && var.console_origin != "" ? var.console_origin : "*")
 
   # S3 names are global and may not hold '_': the account id keeps them unique.
   bucket_prefix = replace(var.prefix, "_", "-")
@@ -133,6 +136,7 @@ module "network" {
   vpc_cidr            = var.vpc_cidr
   availability_zones  = var.availability_zones
   interface_endpoints = var.interface_endpoints
+  gateway_endpoints   = var.gateway_endpoints
 
   emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
 }
@@ -214,6 +218,7 @@ module "scheduler" {
 
 module "web" {
   source = "./modules/web"
+  count  = var.web_console ? 1 : 0
 
   name        = var.prefix
   bucket_name = "${local.bucket_prefix}-web-${local.account_id}"

@@ -24,13 +24,13 @@ output "admin_group" {
 }
 
 output "cloudfront_domain" {
-  description = "Domain name of the console's CloudFront distribution."
-  value       = module.web.cloudfront_domain
+  description = "Domain name of the console's CloudFront distribution (empty with WEB_CONSOLE false)."
+  value       = var.web_console ? module.web[0].cloudfront_domain : ""
 }
 
 output "web_url" {
-  description = "HTTPS URL of the web console."
-  value       = module.web.web_url
+  description = "HTTPS URL of the web console (empty with WEB_CONSOLE false)."
+  value       = var.web_console ? module.web[0].web_url : ""
 }
 
 output "table_name" {
@@ -45,7 +45,7 @@ output "reports_bucket" {
 
 output "web_bucket" {
   description = "Bucket of the console's files."
-  value       = module.web.bucket
+  value       = var.web_console ? module.web[0].bucket : ""
 }
 
 output "rest_api_id" {
@@ -64,8 +64,8 @@ output "function_names" {
 }
 
 output "log_group_names" {
-  description = "Log group by function key, plus api_access for the stage's access logs."
-  value       = merge(module.functions.log_group_names, { api_access = module.api.access_log_group_name })
+  description = "Log group by function key, plus api_access and api_execution for the stage's access and execution logs."
+  value       = merge(module.functions.log_group_names, { api_access = module.api.access_log_group_name, api_execution = module.api.execution_log_group_name })
 }
 
 output "role_names" {
@@ -76,4 +76,14 @@ output "role_names" {
 output "schedule_name" {
   description = "EventBridge Scheduler schedule of the aggregator."
   value       = module.scheduler.schedule_name
+}
+
+output "cors_origin" {
+  description = "The origin the API allows (CORS_ORIGIN, the console's origin from an earlier apply, or *)."
+  value       = local.cors_origin
+}
+
+output "availability_zones" {
+  description = "Zones of the isolated subnets (chosen from usable_zones unless AVAILABILITY_ZONES names them)."
+  value       = module.network.availability_zones
 }

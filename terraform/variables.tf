@@ -71,19 +71,33 @@ variable "vpc_cidr" {
 variable "interface_endpoints" {
   description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
   type        = list(string)
-  default = [
-    "bedrock", "bedrock-runtime", "execute-api", "logs", "events", "lambda",
-    "sagemaker.api", "sagemaker.runtime", "sagemaker.metrics", "sagemaker.runtime-fips",
-  ]
+  default     = ["bedrock-runtime", "logs"]
 
   validation {
     condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
     error_message = "interface_endpoints must be distinct service suffixes such as bedrock-runtime or logs."
   }
+
+  validation {
+    condition     = alltrue([for service in var.required_interface_endpoints : contains(var.interface_endpoints, service)])
+    error_message = "interface_endpoints must include every endpoint the functions' calls need (required_interface_endpoints, from scripts/endpoints.py): the VPC has no other route to AWS."
+  }
+}
+
+variable "required_interface_endpoints" {
+  description = "Interface endpoints the functions' own calls need (rendered from scripts/endpoints.py)."
+  type        = list(string)
+  default     = ["bedrock-runtime", "logs"]
+}
+
+variable "gateway_endpoints" {
+  description = "Services the functions reach through gateway endpoints (rendered from scripts/endpoints.py)."
+  type        = list(string)
+  default     = ["dynamodb", "s3"]
 }
 
 variable "availability_zones" {
-  description = "Two availability zones for the subnets; empty picks the region's first two."
+  description = "AVAILABILITY_ZONES: two zones for the subnets; empty picks the first two that need no opt-in and that every interface endpoint serves."
   type        = list(string)
   default     = []
 }
@@ -125,9 +139,26 @@ variable "api_function_timeout" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role (one deployment per account and region should own it)."
+  description = "MANAGE_API_GATEWAY_ACCOUNT: set the region-wide API Gateway CloudWatch role. Off by default: the account's existing role (if any) is used and never cleared."
+  type        = bool
+  default     = false
+}
+
+variable "web_console" {
+  description = "WEB_CONSOLE: deploy the browser console (S3 + CloudFront). Off: the backend alone (API, functions, schedule)."
   type        = bool
   default     = true
+}
+
+variable "console_origin" {
+  description = "The console's origin from an earlier apply (https://<distribution domain>), written by make deploy; the backend's CORS origin when cors_allow_origin is empty. Never read from the distribution in the same apply, so the backend never waits for CloudFront."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.console_origin == "" || can(regex("^https://[A-Za-z0-9.-]+$", var.console_origin))
+    error_message = "console_origin must be empty or https://<domain>."
+  }
 }
 
 # ---- functions -----------------------------------------------------------------------------

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from token_profiler.errors import BadRequest, BedrockFailed, BedrockThrottled, BedrockTimeout
+from token_profiler.errors import (
+    BadRequest,
+    BedrockFailed,
+    BedrockThrottled,
+    BedrockTimeout,
+    ModelAccessDenied,
+)
 from token_profiler.prices import Model
 from token_profiler.usage import Usage
 
@@ -25,6 +31,29 @@ _THROTTLED = {
 }
 _BAD_REQUEST = {"ValidationException", "ResourceNotFoundException"}
 _TIMEOUT = {"ModelTimeoutException"}
+_ACCESS_DENIED = {"AccessDeniedException"}
+DEPLOY_GUIDE = "docs/deploy.md#model-access"
+
+
+def access_denied_step(model_id: str, detail: str) -> str:
+    """The 403 message: which model, and what the operator must do. Bedrock's own text is not
+    repeated (it names the account and the role), only classified."""
+    text = detail.lower()
+    if "marketplace" in text or "subscri" in text:
+        step = (
+            "an operator must subscribe the account to it (Bedrock console, Model access: request "
+            "access, which starts the AWS Marketplace subscription)"
+        )
+    elif "not authorized to perform" in text or "explicit deny" in text:
+        step = (
+            "this deployment's role may not invoke it: an operator must add it to ENABLED_MODELS "
+            "and run make deploy again"
+        )
+    else:
+        step = "an operator must enable access to it in the Bedrock console (Model access) for this Region"
+    return (
+        f"model {model_id} is not available to this deployment's AWS account yet: {step}; see {DEPLOY_GUIDE}"
+    )
 
 
 @cache
@@ -76,7 +105,9 @@ def _call(fn, **kwargs: Any) -> dict[str, Any]:
             raise BedrockTimeout(f"the model did not answer in time: {detail}") from None
         if code in _BAD_REQUEST:
             raise BadRequest(f"Bedrock rejected the request: {detail}") from None
-        # access denied, model errors and 5xx are our side's or the provider's failure, not the caller's
+        if code in _ACCESS_DENIED or status == 403:
+            raise ModelAccessDenied(access_denied_step(kwargs.get("modelId", "?"), detail)) from None
+        # model errors and 5xx are the provider's failure, not the caller's
         raise BedrockFailed(f"Bedrock failed: {detail}") from None
     except ReadTimeoutError:
         raise BedrockTimeout("the model did not answer in time") from None

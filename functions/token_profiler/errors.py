@@ -25,6 +25,11 @@ class Forbidden(ProfilerError):
     status = 403
 
 
+class ModelAccessDenied(Forbidden):
+    """Bedrock refused the model for this AWS account (no model access, no Marketplace
+    subscription, or the function's role may not invoke it): an operator step, named in the message."""
+
+
 class BedrockThrottled(ProfilerError):
     status = 429
 

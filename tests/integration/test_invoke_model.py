@@ -219,7 +219,7 @@ def test_cohere_embedding_reads_the_token_header(invoke):
         ("ServiceUnavailableException", 503, 502),
         ("ModelErrorException", 424, 502),
         ("ModelNotReadyException", 429, 429),
-        ("AccessDeniedException", 403, 502),
+        ("AccessDeniedException", 403, 403),
     ],
 )
 def test_bedrock_errors_map_to_statuses_without_usage_line(invoke, code, http, status):
@@ -237,6 +237,40 @@ def test_bedrock_errors_map_to_statuses_without_usage_line(invoke, code, http, s
         # a browser may read it only when CORS exposes it
         exposed = headers["Access-Control-Expose-Headers"]
         assert "Retry-After" in (exposed if isinstance(exposed, list) else exposed.split(","))
+    assert usage_lines(s["logs"]) == []
+
+
+@pytest.mark.parametrize(
+    ("bedrock_says", "step"),
+    [
+        (
+            "Model access is denied due to IAM user or service role is not authorized to perform the "
+            "required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) "
+            "to enable access to this model.",
+            "subscribe the account to it",
+        ),
+        ("You don't have access to the model with the specified model ID.", "Model access"),
+        (
+            "User: arn:aws:sts::123456789012:assumed-role/p_invoke_model/p_invoke_model is not "
+            "authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::x",
+            "ENABLED_MODELS",
+        ),
+    ],
+)
+def test_model_access_denied_is_a_403_naming_the_model_and_the_operator_step(invoke, bedrock_says, step):
+    s = invoke()
+    s["stubber"].add_client_error(
+        "converse",
+        service_error_code="AccessDeniedException",
+        service_message=bedrock_says,
+        http_status_code=403,
+    )
+    response, payload = s["call"](model_id=HAIKU35, request_id="req-denied")
+    assert response["statusCode"] == 403
+    assert f"model {HAIKU35} is not available" in payload["message"]
+    assert step in payload["message"] and "docs/deploy.md#model-access" in payload["message"]
+    # Bedrock's own text names the account and the role: it is classified, never echoed.
+    assert "123456789012" not in response["body"] and "arn:aws" not in response["body"]
     assert usage_lines(s["logs"]) == []
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 
@@ -34,6 +35,10 @@ def _wait_until_up(url: str, timeout: float = 15.0) -> None:
         try:
             with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=2):  # noqa: S310 - loopback
                 return
+        except urllib.error.HTTPError:
+            # It answered: up. (data.json fails with 500 once an earlier server in the same
+            # process left Lambda objects behind: moto's backends are per process.)
+            return
         except OSError as exc:  # still starting
             last_error = exc
             time.sleep(0.05)

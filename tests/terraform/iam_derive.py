@@ -98,8 +98,25 @@ def _client_services(node: ast.AST) -> set[str]:
     return services
 
 
+def derive_services(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
+    """boto3 services whose clients the code of function `key` creates (e.g. {"logs", "s3"})."""
+    return _reachable(key, functions_dir)[1]
+
+
 def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
     """IAM actions the code of function `key` can call."""
+    used, services = _reachable(key, functions_dir)
+    actions = set()
+    for service in services & set(IAM_PREFIX):
+        for method, operation in _operations(service).items():
+            if method in used:
+                action = f"{IAM_PREFIX[service]}:{operation}"
+                actions.add(ACTION_ALIASES.get(action, action))
+    return actions
+
+
+def _reachable(key: str, functions_dir: Path) -> tuple[set[str], set[str]]:
+    """(names used, boto3 services created) on every path reachable from the handler."""
     modules = module_closure(key, functions_dir)
     definitions: dict[str, list[ast.AST]] = {}
     for tree in modules.values():
@@ -132,11 +149,4 @@ def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
         services |= _client_services(node)
         for name in names:
             frontier.extend(definitions.get(name, []))
-
-    actions = set()
-    for service in services & set(IAM_PREFIX):
-        for method, operation in _operations(service).items():
-            if method in used:
-                action = f"{IAM_PREFIX[service]}:{operation}"
-                actions.add(ACTION_ALIASES.get(action, action))
-    return actions
+    return used, services

@@ -63,7 +63,9 @@ REFERENCE = [
     ("AWS::ApiGateway::UsagePlan", 1, ["aws_api_gateway_usage_plan"]),
     ("AWS::ApiGateway::ApiKey", 1, ["aws_api_gateway_api_key"]),
     ("AWS::ApiGateway::UsagePlanKey", 1, ["aws_api_gateway_usage_plan_key"]),
-    ("AWS::ApiGateway::Account", 1, ["aws_api_gateway_account"]),
+    # Region-wide: managed only with MANAGE_API_GATEWAY_ACCOUNT (default false) or, through make
+    # deploy, when the account has no role yet; the default config uses the account's role.
+    ("AWS::ApiGateway::Account", 1, []),
     ("AWS::Events::Rule", 1, ["aws_scheduler_schedule"]),
     ("AWS::CloudFront::Distribution", 1, ["aws_cloudfront_distribution"]),
     ("AWS::CloudFront::CloudFrontOriginAccessIdentity", 1, ["aws_cloudfront_origin_access_control"]),
@@ -246,7 +248,8 @@ def test_each_function_may_call_exactly_what_its_code_calls(run):
 def test_no_wildcard_actions_and_scoped_resources(run):
     iam = run.client("iam")
     roles = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("tftest_")]
-    assert len(roles) >= 6, [r["RoleName"] for r in roles]
+    # One per function and the schedule's (the API Gateway logging role only when managed).
+    assert len(roles) >= len(FUNCTIONS) + 1, [r["RoleName"] for r in roles]
     for role in roles:
         for statement in _role_policies(iam, role["RoleName"]):
             assert statement["_policy"].startswith("tftest_"), statement["_policy"]
@@ -254,6 +257,80 @@ def test_no_wildcard_actions_and_scoped_resources(run):
                 assert "*" not in action, f"{role['RoleName']}: wildcard action {action}"
             if "*" in statement["Resource"]:
                 assert set(statement["Action"]) <= UNSCOPABLE_ACTIONS, f"{role['RoleName']}: {statement}"
+
+
+def _state_resources(module: dict) -> list[dict]:
+    found = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        found += _state_resources(child)
+    return found
+
+
+def test_state_follows_the_first_deployment_rules(run):
+    """What real AWS would refuse or break, read from `terraform show -json` (docs/deploy.md)."""
+    from scripts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
+
+    resources = _state_resources(tf.show_json(run.stack)["values"]["root_module"])
+    by_type: dict[str, list[dict]] = {}
+    for resource in resources:
+        by_type.setdefault(f"{resource['mode']}.{resource['type']}", []).append(resource)
+
+    # Zones: only those that need no opt-in (never a Local Zone), and served by every endpoint.
+    (zones,) = by_type["data.aws_availability_zones"]
+    assert {"name": "opt-in-status", "values": ["opt-in-not-required"]} in zones["values"]["filter"]
+    services = by_type["data.aws_vpc_endpoint_service"]
+    subnet_zones = {subnet["values"]["availability_zone"] for subnet in by_type["managed.aws_subnet"]}
+    assert len(subnet_zones) == 2
+    for service in services:
+        assert subnet_zones <= set(service["values"]["availability_zones"]), service["values"]["service_name"]
+
+    # Endpoints: the required ones present, each one looked up in the Region's service list.
+    interface = [
+        e for e in by_type["managed.aws_vpc_endpoint"] if e["values"]["vpc_endpoint_type"] == "Interface"
+    ]
+    names = {e["values"]["service_name"] for e in interface}
+    assert names == {s["values"]["service_name"] for s in services}
+    assert {f"com.amazonaws.us-east-1.{name}" for name in REQUIRED_INTERFACE_ENDPOINTS} <= names
+
+    # The console's bucket is SSE-S3 (CloudFront's OAC cannot use the aws/s3 key); its objects
+    # are compared by source_hash, not by an ETag that is no MD5 under SSE-KMS.
+    web_bucket = run.outputs["web_bucket"]
+    (web_sse,) = [
+        r
+        for r in by_type["managed.aws_s3_bucket_server_side_encryption_configuration"]
+        if r["values"]["bucket"] == web_bucket
+    ]
+    assert (
+        web_sse["values"]["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
+        == "AES256"
+    )
+    site_objects = [
+        o
+        for o in by_type["managed.aws_s3_object"]
+        if o["values"]["bucket"] == web_bucket and o["values"]["source"]
+    ]
+    assert site_objects and all(o["values"]["source_hash"] for o in site_objects)
+
+    # The stage's execution-log group exists, with the retention.
+    execution = [
+        g
+        for g in by_type["managed.aws_cloudwatch_log_group"]
+        if g["values"]["name"].startswith("API-Gateway-Execution-Logs_")
+    ]
+    assert [g["values"]["name"] for g in execution] == [
+        f"API-Gateway-Execution-Logs_{run.outputs['rest_api_id']}/{run.outputs['stage_name']}"
+    ]
+    assert execution[0]["values"]["retention_in_days"] == 30
+
+    # Functions depend on their role's policy (destroyed before it), not only on the role.
+    for function in by_type["managed.aws_lambda_function"]:
+        assert "module.iam.aws_iam_role_policy.this" in function.get("depends_on", []), function["address"]
+
+    # The access log names the user by sub, never by a claim name with ':' in it.
+    (stage,) = by_type["managed.aws_api_gateway_stage"]
+    log_format = json.loads(stage["values"]["access_log_settings"][0]["format"])
+    assert log_format["sub"] == "$context.authorizer.claims.sub"
+    assert not any("cognito:" in value or "custom:" in value for value in log_format.values())
 
 
 def test_destroy_leaves_nothing(run):

@@ -183,6 +183,8 @@ def test_bad_requests_get_validation_exception(client, model_id, config):
         ({"kind": "throttle"}, "ThrottlingException", 429),
         ({"kind": "error", "status": 500}, "InternalServerException", 500),
         ({"kind": "error", "status": 503}, "ServiceUnavailableException", 503),
+        ({"kind": "access_denied"}, "AccessDeniedException", 403),
+        ({"kind": "access_denied", "reason": "marketplace"}, "AccessDeniedException", 403),
     ],
 )
 def test_fault_injection(client, emulator_url, fault, code, status):
@@ -208,3 +210,17 @@ def test_fault_count_and_latency(client, emulator_url):
     assert time.monotonic() - started >= 0.3
     stats = _post(emulator_url, "/_emulator/stats", None, method="GET")
     assert stats["faults"] >= 2
+
+
+@pytest.mark.parametrize(("reason", "step"), [("marketplace", "subscribe"), ("model_access", "Model access")])
+def test_access_denied_reaches_the_api_as_a_403_naming_the_step(client, emulator_url, reason, step):
+    """The emulator's 403 goes through the function's own Bedrock mapping (what a tenant sees)."""
+    from token_profiler import bedrock
+    from token_profiler.errors import ModelAccessDenied
+
+    model = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+    _post(emulator_url, "/_emulator/faults", {"kind": "access_denied", "reason": reason, "model_id": model})
+    with pytest.raises(ModelAccessDenied) as denied:
+        bedrock.converse(client, model, "hello", {})
+    assert denied.value.status == 403
+    assert model in denied.value.message and step in denied.value.message

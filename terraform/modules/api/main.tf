@@ -16,6 +16,7 @@ locals {
   # Errors API Gateway answers itself use the same JSON shape as the functions' errors.
   gateway_error_body = "{\"message\": $context.error.messageString, \"request_id\": \"$context.requestId\"}"
   not_found_body     = "{\"message\": \"Not found: no route for this method and path\", \"request_id\": \"$context.requestId\"}"
+  log_group_arn      = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group"
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -202,14 +203,27 @@ resource "aws_api_gateway_stage" "this" {
       status         = "$context.status"
       responseLength = "$context.responseLength"
       latencyMs      = "$context.responseLatency"
-      tenant         = "$context.authorizer.claims.cognito:username"
-      error          = "$context.error.message"
+      # The user's immutable id: a claim name with ':' (cognito:username, custom:tenant_id) is not
+      # a variable API Gateway's access-log format reliably resolves.
+      sub   = "$context.authorizer.claims.sub"
+      error = "$context.error.message"
     })
   }
 
   tags = var.tags
 
-  depends_on = [aws_api_gateway_account.this]
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+}
+
+# The execution-log group API Gateway writes to (logging_level ERROR below). Made here, with a
+# retention, so API Gateway never creates it itself with logs kept forever.
+resource "aws_cloudwatch_log_group" "execution" {
+  # checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; execution logs at ERROR hold no bodies (data tracing is off)
+  # checkov:skip=CKV_AWS_338:retention is a config key (LOG_RETENTION_DAYS)
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${local.stage_name}"
+  retention_in_days = var.log_retention_days
+
+  tags = var.tags
 }
 
 resource "aws_api_gateway_method_settings" "this" {
@@ -217,6 +231,9 @@ resource "aws_api_gateway_method_settings" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"
+
+  # Execution logging starts here: its group (with retention) exists first.
+  depends_on = [aws_cloudwatch_log_group.execution]
 
   settings {
     metrics_enabled        = true
@@ -268,7 +285,9 @@ resource "aws_lambda_permission" "this" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/POST/${each.value.path}"
 }
 
-# Region-wide setting: the role API Gateway uses to write execution and access logs.
+# Region-wide setting: the role API Gateway uses to write execution and access logs. Managed only
+# when MANAGE_API_GATEWAY_ACCOUNT says so or the account has no role yet (make deploy decides and
+# says which); otherwise the account's existing role is used and never overwritten or reset.
 data "aws_iam_policy_document" "cloudwatch_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -281,17 +300,29 @@ data "aws_iam_policy_document" "cloudwatch_assume" {
 }
 
 data "aws_iam_policy_document" "cloudwatch" {
+  # API Gateway writes execution logs to API-Gateway-Execution-Logs_<api id>/<stage> and access
+  # logs where each stage points; the access-log groups of this product live under
+  # /aws/apigateway/. The role is region-wide, so it covers every API's groups with those names,
+  # and nothing else.
   statement {
     sid = "WriteApiLogs"
     actions = [
       "logs:CreateLogGroup",
       "logs:CreateLogStream",
-      "logs:DescribeLogGroups",
-      "logs:DescribeLogStreams",
       "logs:PutLogEvents",
     ]
-    # Execution-log groups are named by API Gateway at run time; the role stays in this region and account.
-    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+    resources = [
+      "${local.log_group_arn}:API-Gateway-Execution-Logs_*",
+      "${local.log_group_arn}:API-Gateway-Execution-Logs_*:*",
+      "${local.log_group_arn}:/aws/apigateway/*",
+      "${local.log_group_arn}:/aws/apigateway/*:*",
+    ]
+  }
+
+  statement {
+    sid       = "FindApiLogGroups"
+    actions   = ["logs:DescribeLogGroups", "logs:DescribeLogStreams"]
+    resources = ["${local.log_group_arn}:*"] # Describe lists groups: scoped to this region and account
   }
 }
 

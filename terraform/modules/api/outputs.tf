@@ -32,3 +32,8 @@ output "usage_plan_id" {
   description = "Id of the usage plan."
   value       = aws_api_gateway_usage_plan.this.id
 }
+
+output "execution_log_group_name" {
+  description = "Log group of the stage's execution logs (API-Gateway-Execution-Logs_<id>/<stage>)."
+  value       = aws_cloudwatch_log_group.execution.name
+}

@@ -60,9 +60,9 @@ variable "log_retention_days" {
 }
 
 variable "manage_account_settings" {
-  description = "Set the region-wide API Gateway CloudWatch role (one per account and region: let one deployment own it)."
+  description = "Set the region-wide API Gateway CloudWatch role (one per account and region). Off: the account's existing role is used."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "emulator_account_reset_unsupported" {

@@ -1,5 +1,6 @@
-# A private bucket: all public access blocked, owner-enforced objects, SSE-KMS with the
-# AWS-managed key and bucket keys, TLS-only policy, versioning with expiry of old versions.
+# A private bucket: all public access blocked, owner-enforced objects, encrypted at rest (SSE-KMS
+# with the AWS-managed key and bucket keys, or SSE-S3 for a bucket CloudFront reads), TLS-only
+# policy, versioning with expiry of old versions.
 
 resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_18:access logging would need a second log bucket per deployment; CloudTrail data events cover audits
@@ -34,9 +35,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "aws:kms"
+      sse_algorithm = var.sse_algorithm
     }
-    bucket_key_enabled = true
+    bucket_key_enabled = var.sse_algorithm == "aws:kms" ? true : null
   }
 }
 

@@ -19,6 +19,17 @@ variable "noncurrent_days" {
   }
 }
 
+variable "sse_algorithm" {
+  description = "Default encryption: aws:kms (AWS-managed aws/s3 key, bucket keys) or AES256 (SSE-S3). A bucket that CloudFront reads through OAC must use AES256: the aws/s3 key policy cannot grant CloudFront kms:Decrypt."
+  type        = string
+  default     = "aws:kms"
+
+  validation {
+    condition     = contains(["aws:kms", "AES256"], var.sse_algorithm)
+    error_message = "sse_algorithm must be aws:kms or AES256."
+  }
+}
+
 variable "force_destroy" {
   description = "Let `terraform destroy` delete the bucket with its objects (what make destroy promises)."
   type        = bool

@@ -1,19 +1,41 @@
 # An isolated network: no internet gateway, no NAT. Lambda reaches AWS services only through
 # the gateway and interface endpoints below.
 
+# Zones that need no opt-in: the Region's own AZs, never a Local Zone or Wavelength Zone that
+# the account opted into (whose names sort among them, e.g. us-east-1-bos-1a).
 data "aws_availability_zones" "available" {
-  # checkov:skip=CKV_AWS_394:only the first two names are used and availability_zones pins them when set
-  count = length(var.availability_zones) == 0 ? 1 : 0
+  # checkov:skip=CKV_AWS_394:only the first two usable zones are taken (new zones get later letters) and AVAILABILITY_ZONES pins them; zone ids differ per account, so none can be written here
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+# Each interface endpoint service as the Region lists it: a service the Region does not offer
+# fails the plan here, naming it, and its availability_zones say where it can be placed.
+data "aws_vpc_endpoint_service" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  service_name = "com.amazonaws.${var.region}.${each.key}"
+  service_type = "Interface"
 }
 
 locals {
-  azs = length(var.availability_zones) == 2 ? var.availability_zones : slice(data.aws_availability_zones.available[0].names, 0, 2)
+  # Zones every kept interface endpoint serves (the name -> zone-id mapping differs per account,
+  # so this is asked of the account, not assumed).
+  endpoint_zones = length(var.interface_endpoints) == 0 ? data.aws_availability_zones.available.names : tolist(setintersection(
+    [for service in data.aws_vpc_endpoint_service.interface : service.availability_zones]...
+  ))
+  usable_zones = [for name in data.aws_availability_zones.available.names : name if contains(local.endpoint_zones, name)]
+
+  azs = length(var.availability_zones) == 2 ? var.availability_zones : slice(local.usable_zones, 0, min(2, length(local.usable_zones)))
 
   # One isolated /24 per zone, keyed by zone so adding a zone never renumbers the others.
   subnets = { for index, az in local.azs : az => cidrsubnet(var.vpc_cidr, 24 - tonumber(split("/", var.vpc_cidr)[1]), index) }
 
-  gateway_endpoints = toset(["s3", "dynamodb"])
+  gateway_endpoints = toset(var.gateway_endpoints)
 }
 
 resource "aws_vpc" "this" {
@@ -40,6 +62,13 @@ resource "aws_subnet" "isolated" {
   availability_zone = each.key
 
   tags = merge(var.tags, { Name = "${var.name}_isolated_${each.key}" })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.azs) == 2 && alltrue([for az in local.azs : contains(local.usable_zones, az)])
+      error_message = "The subnets need two zones that need no opt-in and that every interface endpoint (${join(", ", var.interface_endpoints)}) serves; usable here: ${join(", ", local.usable_zones)}. Set AVAILABILITY_ZONES to two of them, or drop the endpoint that narrows the list."
+    }
+  }
 }
 
 resource "aws_route_table" "isolated" {
@@ -120,7 +149,7 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
   vpc_id              = aws_vpc.this.id
-  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  service_name        = data.aws_vpc_endpoint_service.interface[each.key].service_name
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = [for subnet in aws_subnet.isolated : subnet.id]

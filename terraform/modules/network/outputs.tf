@@ -27,3 +27,13 @@ output "gateway_endpoint_ids" {
   description = "Gateway endpoint ids by service (s3, dynamodb)."
   value       = { for key, endpoint in aws_vpc_endpoint.gateway : key => endpoint.id }
 }
+
+output "availability_zones" {
+  description = "The zones of the isolated subnets."
+  value       = local.azs
+}
+
+output "usable_zones" {
+  description = "Zones that need no opt-in and that every interface endpoint serves (what AVAILABILITY_ZONES may name)."
+  value       = local.usable_zones
+}

@@ -19,7 +19,7 @@ variable "vpc_cidr" {
 }
 
 variable "availability_zones" {
-  description = "The two availability zones of the isolated subnets; empty picks the region's first two."
+  description = "The two availability zones of the isolated subnets; empty picks the first two that need no opt-in and that every interface endpoint serves."
   type        = list(string)
   default     = []
 
@@ -32,6 +32,17 @@ variable "availability_zones" {
 variable "interface_endpoints" {
   description = "Service suffixes of the interface VPC endpoints (e.g. bedrock-runtime, logs); each is billed per hour and AZ."
   type        = list(string)
+}
+
+variable "gateway_endpoints" {
+  description = "Services reached through a (free) gateway endpoint: s3 and dynamodb (scripts/endpoints.py)."
+  type        = list(string)
+  default     = ["dynamodb", "s3"]
+
+  validation {
+    condition     = alltrue([for service in var.gateway_endpoints : contains(["s3", "dynamodb"], service)])
+    error_message = "gateway_endpoints: only s3 and dynamodb have gateway endpoints."
+  }
 }
 
 variable "emulator_rule_descriptions_dropped" {

@@ -40,6 +40,10 @@ module "site" {
   source = "../bucket"
 
   name = var.bucket_name
+  # SSE-S3: CloudFront's OAC can read SSE-KMS objects only if the key policy grants it
+  # kms:Decrypt, and the AWS-managed aws/s3 key's policy cannot be changed (every object would
+  # answer 403). The files are the public console, so a customer key would add cost, not secrecy.
+  sse_algorithm = "AES256"
   policy_statements = [{
     Sid       = "CloudFrontReadsThroughOAC"
     Effect    = "Allow"
@@ -154,7 +158,7 @@ resource "aws_s3_object" "site" {
   bucket        = module.site.id
   key           = each.key
   source        = "${var.site_dir}/${each.key}"
-  etag          = filemd5("${var.site_dir}/${each.key}")
+  source_hash   = filemd5("${var.site_dir}/${each.key}") # not etag: an SSE-KMS object's ETag is no MD5
   content_type  = lookup(local.content_types, each.value, "application/octet-stream")
   cache_control = contains(local.no_cache, each.key) ? "no-cache" : "max-age=300"
 }
@@ -171,7 +175,7 @@ resource "aws_s3_object" "models" {
   bucket        = module.site.id
   key           = "models.json"
   source        = var.models_json
-  etag          = filemd5(var.models_json)
+  source_hash   = filemd5(var.models_json)
   content_type  = local.content_types.json
   cache_control = "no-cache"
 }
