@@ -46,6 +46,8 @@ from local.webserver import make_server as make_web
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 TENANTS = (("tenant1-user", "tenant-1"), ("tenant2-user", "tenant-2"))
 ADMIN_USER = "admin-user"
+# The admin is a member of a tenant too: a user without custom:tenant_id gets 403 on every route.
+ADMIN_TENANT = "operators"
 CONTROL_PREFIX = "/_local/"
 
 
@@ -264,7 +266,7 @@ class LocalStack:
         schema = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("SchemaAttributes", [])
         has_tenant_attr = any(a["Name"] == "custom:tenant_id" for a in schema)
         users = []
-        for username, tenant in (*TENANTS, (ADMIN_USER, None)):
+        for username, tenant in (*TENANTS, (ADMIN_USER, ADMIN_TENANT)):
             password = _password()
             add_user(
                 cognito,
@@ -274,14 +276,14 @@ class LocalStack:
                 tenant_id=tenant if has_tenant_attr else None,
                 email=f"{username}@example.com",
             )
-            if tenant is None:
+            if username == ADMIN_USER:
                 cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=admin_group)
             users.append(
                 {
                     "username": username,
                     "password": password,
-                    "tenant_id": tenant if tenant and has_tenant_attr else username,
-                    "admin": tenant is None,
+                    "tenant_id": tenant if has_tenant_attr else None,
+                    "admin": username == ADMIN_USER,
                 }
             )
         return users

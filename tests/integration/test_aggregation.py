@@ -361,7 +361,10 @@ def test_manual_run_aggregates_today_by_default(stack, manual):
     assert_rows_match(stack.items(), day, expected_rows(records))
 
 
-@pytest.mark.parametrize("groups", [None, "", "users", "administrators", "[users, guests]", ["users"]])
+@pytest.mark.parametrize(
+    "groups",
+    [None, "", "users", "administrators", "[users, guests]", ["users"], "x,admin", "[admin]", "users,admin"],
+)
 def test_manual_run_is_for_admins_only(stack, manual, groups):
     stack.put_lines(generate(utc_today(), 10, seed=7)[0])
     status, payload = manual(groups=groups)
@@ -370,7 +373,7 @@ def test_manual_run_is_for_admins_only(stack, manual, groups):
 
 
 @pytest.mark.parametrize(
-    "groups", ["admin", "[admin, users]", "users,admin", ["users", "admin"], '["admin"]']
+    "groups", ["admin", "[admin, users]", "[x,admin, admin]", ["users", "admin"], ["[admin]", "admin"]]
 )
 def test_every_shape_of_the_groups_claim_is_understood(stack, manual, groups):
     assert manual(groups=groups)[0] == 200

@@ -141,12 +141,12 @@ def test_cache_tokens_of_a_profile_id_are_reported_and_priced(invoke):
     assert (usage["cache_read_input_tokens"], usage["cache_write_input_tokens"]) == (1000, 2000)
 
 
-def test_tenant_falls_back_to_the_username(invoke):
+def test_a_user_without_a_tenant_gets_403_and_spends_nothing(invoke):
     s = invoke()
-    s["stubber"].add_response("converse", converse_response())
-    s["call"](claims=claims_for(None, username="alice"))
-    (line,) = usage_lines(s["logs"])
-    assert line["token_usage"]["tenant_id"] == "alice"
+    response, payload = s["call"](claims=claims_for(None, username="tenant-2"))
+    assert response["statusCode"] == 403 and "user has no tenant" in payload["message"]
+    assert usage_lines(s["logs"]) == []
+    s["stubber"].assert_no_pending_responses()  # Bedrock was never called
 
 
 def stream(payload: dict) -> StreamingBody:

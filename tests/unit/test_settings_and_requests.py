@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from token_profiler import dates, settings
 from token_profiler.auth import caller_from_claims, parse_groups
-from token_profiler.errors import BadRequest, ConfigError, Unauthorized
+from token_profiler.errors import BadRequest, ConfigError, Forbidden, Unauthorized
 from token_profiler.invoke import parse_request
 from token_profiler.storage import UsageTable, from_item, table_schema, to_item
 
@@ -112,23 +112,43 @@ def test_day_bounds_cover_the_whole_utc_day():
     [
         ("admin", {"admin"}),
         ("[admin, users]", {"admin", "users"}),
-        ("admin,users", {"admin", "users"}),
-        ('["admin","users"]', {"admin", "users"}),
         (["admin"], {"admin"}),
+        (["x,admin", "[admin]"], {"x,admin", "[admin]"}),
         ("", set()),
         (None, set()),
         ("administrators", {"administrators"}),
+        # one group whose name holds separators stays that one name (defect 7)
+        ("x,admin", {"x,admin"}),
+        ("[admin]", {"[admin]"}),
+        ('"admin"', {'"admin"'}),
+        ('["admin","users"]', {'["admin","users"]'}),
+        # several groups, one of them with separators in its name, as API Gateway REST joins them
+        ("[x,admin, users]", {"x,admin", "users"}),
+        ("[[admin], users]", {"[admin]", "users"}),
+        ("[admin,, users]", {"admin,", "users"}),
     ],
 )
 def test_groups_claim_shapes(raw, groups):
     assert parse_groups(raw) == groups
 
 
-def test_tenant_claim_then_username():
+@pytest.mark.parametrize("raw", ["x,admin", "[admin]", "admin,x", " admin", "admin ", '"admin"', "[x,admin]"])
+def test_only_the_exact_group_name_grants_admin(raw):
+    claims = {"custom:tenant_id": "acme", "cognito:groups": raw}
+    assert not caller_from_claims(claims).is_member("admin")
+    assert caller_from_claims({**claims, "cognito:groups": f"[{raw}, admin]"}).is_member("admin")
+
+
+def test_the_tenant_comes_from_the_tenant_attribute_only():
     assert caller_from_claims({"custom:tenant_id": "acme", "cognito:username": "bob"}).tenant_id == "acme"
-    assert caller_from_claims({"custom:tenant_id": " ", "cognito:username": "bob"}).tenant_id == "bob"
-    with pytest.raises(Unauthorized):
-        caller_from_claims({"email": "bob@example.com"})
+    # no fallback to the user name: a user named like a tenant must not read or spend as it (defect 8)
+    for claims in (
+        {"custom:tenant_id": " ", "cognito:username": "tenant-2"},
+        {"cognito:username": "tenant-2", "cognito:groups": "admin"},
+        {"custom:tenant_id": 7, "cognito:username": "tenant-2"},
+    ):
+        with pytest.raises(Forbidden, match="user has no tenant"):
+            caller_from_claims(claims)
     with pytest.raises(Unauthorized):
         caller_from_claims(None)
 
