@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from token_profiler.errors import BadRequest
+from token_profiler.errors import BadRequest, echo_names
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -43,7 +43,7 @@ def aggregation_days(
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - {"date", "start_date", "end_date"})
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown field(s): {echo_names(unknown)}")
     if "date" in body and ("start_date" in body or "end_date" in body):
         raise BadRequest("give either date or start_date/end_date, not both")
     if "date" in body:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from token_profiler import bedrock, money
-from token_profiler.errors import BadRequest
+from token_profiler.errors import BadRequest, echo_names
 from token_profiler.prices import Catalog, Model
 from token_profiler.settings import Settings
 from token_profiler.usage import Usage, usage_record
@@ -52,7 +52,7 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - {"inputs", "parameters"})
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown field(s): {echo_names(unknown)}")
     inputs = body.get("inputs")
     if not isinstance(inputs, str):
         raise BadRequest("inputs must be a string")
@@ -67,7 +67,7 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest("parameters must be a JSON object")
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown parameter(s): {echo_names(unknown)}")
     inference: dict[str, Any] = {}
     max_tokens = params.get("maxTokenCount")
     if max_tokens is not None:

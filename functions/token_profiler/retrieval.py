@@ -13,7 +13,7 @@ from typing import Any
 from token_profiler import ROW_COSTS, ROW_COUNTS, money
 from token_profiler.auth import Caller
 from token_profiler.dates import days_between, parse_day
-from token_profiler.errors import BadRequest, Forbidden
+from token_profiler.errors import BadRequest, Forbidden, echo_names
 from token_profiler.storage import UsageTable
 
 FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token")
@@ -31,7 +31,7 @@ def parse_filters(body: Any) -> dict[str, Any]:
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - set(FILTERS))
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown field(s): {echo_names(unknown)}")
     filters: dict[str, Any] = {}
     for name in ("tenant", "model_id"):
         value = body.get(name)

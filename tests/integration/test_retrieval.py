@@ -306,3 +306,12 @@ def test_a_tenant_cannot_page_into_another_tenant(retrieval):
     token = base64.urlsafe_b64encode(json.dumps([DAYS[0], "tenant-0", ""]).encode()).decode().rstrip("=")
     status, payload = retrieval({"next_token": token}, tenant="tenant-5")
     assert status == 200 and all(item["pk"] == "tenant-5" for item in payload["body"])
+
+
+def test_a_six_megabyte_body_of_unknown_keys_gets_a_small_400(retrieval):
+    body = {f"unknown-field-{n:050d}": 1 for n in range(90_000)}
+    raw = json.dumps(body)
+    assert len(raw) > 6_600_000
+    status, payload = retrieval(raw_body=raw)
+    assert status == 400
+    assert len(json.dumps(payload)) < 1000 and "(90000 in all)" in payload["message"]
