@@ -43,6 +43,8 @@ locals {
     TABLE_NAME      = module.data.table_name
     PRICE_OVERRIDES = var.price_overrides
     RETENTION_DAYS  = tostring(var.retention_days)
+    # the aggregators refuse days whose usage lines the log group no longer holds whole
+    LOG_RETENTION_DAYS = tostring(var.log_retention_days)
   }
 
   # What each function's code calls, and on which resources: nothing more is granted.

@@ -23,6 +23,10 @@ def _request(event) -> dict:
 def lambda_handler(event, context):
     today = dates.today()
     days = dates.aggregation_days(
-        _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
+        _request(event),
+        today - dt.timedelta(days=1),
+        SETTINGS.max_range_days,
+        now=today,
+        earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
     return jobs.run_and_answer(days, SETTINGS, logger)

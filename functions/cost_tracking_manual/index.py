@@ -18,7 +18,13 @@ def cost_track_manual():
     if not caller(app).is_member(SETTINGS.admin_group):
         raise Forbidden("only members of the admin group may run the aggregation")
     today = dates.today()
-    days = dates.aggregation_days(json_body(app, required=False), today, SETTINGS.max_range_days, now=today)
+    days = dates.aggregation_days(
+        json_body(app, required=False),
+        today,
+        SETTINGS.max_range_days,
+        now=today,
+        earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
+    )
     return jobs.run_and_answer(days, SETTINGS, logger)
 
 

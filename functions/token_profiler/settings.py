@@ -38,6 +38,7 @@ class Settings:
     s3_bucket: str = ""
     table_name: str = ""
     retention_days: int = 400
+    log_retention_days: int = 30
     admin_group: str = "admin"
     max_range_days: int = 31
     bedrock_connect_timeout: float = 3.0
@@ -115,6 +116,7 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         s3_bucket=env.get("S3_BUCKET", "").strip(),
         table_name=env.get("TABLE_NAME", "").strip(),
         retention_days=_int(env, "RETENTION_DAYS", 400, 0, 36_500),
+        log_retention_days=_int(env, "LOG_RETENTION_DAYS", 30, 1, 3_653),
         admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
         max_range_days=_int(env, "MAX_RANGE_DAYS", 31, 1, 3_660),
         bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),

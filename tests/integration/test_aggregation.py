@@ -417,3 +417,15 @@ def test_manual_run_rejects_bad_dates(stack, manual, body, raw, fragment):
     assert status == 400
     assert fragment in payload["message"] and payload["request_id"] == "req-manual"
     assert stack.items() == []
+
+
+@pytest.mark.parametrize(
+    "body", [{"date": "0001-01-01"}, {"start_date": "1969-12-30", "end_date": "1970-01-02"}]
+)
+def test_a_day_before_1970_gets_400_naming_the_days_held(stack, manual, monkeypatch, body):
+    status, payload = manual(body=body)
+    today = utc_today()
+    first = today - dt.timedelta(days=29)  # LOG_RETENTION_DAYS defaults to 30
+    assert status == 400
+    assert f"{first.isoformat()} to {today.isoformat()}" in payload["message"]
+    assert stack.items() == []

@@ -206,3 +206,36 @@ def test_writer_gives_up_loudly_after_bounded_retries():
     with pytest.raises(RuntimeError, match="1 item"):
         table.put_rows([{"pk": "a", "sk": "b"}])
     assert table.retries == 4
+
+
+@pytest.mark.parametrize(
+    "body", [{"date": "0001-01-01"}, {"start_date": "1969-12-31", "end_date": "1970-01-01"}]
+)
+def test_days_before_1970_get_400_naming_the_days_that_can_be_aggregated(body):
+    today = dt.date(2026, 11, 30)
+    with pytest.raises(BadRequest) as caught:
+        dates.aggregation_days(body, today, 31, now=today)
+    assert "1970-01-01 to 2026-11-30" in caught.value.message
+
+
+def test_days_older_than_the_log_retention_are_refused():
+    today = dt.date(2026, 11, 30)
+    earliest = dates.aggregatable_since(today, 30)
+    # 30 days of retention hold today and the 29 days before it whole
+    assert earliest == dt.date(2026, 11, 1)
+    assert dates.aggregatable_since(today, 1) == today
+    assert dates.aggregatable_since(dt.date(1970, 1, 5), 3653) == dt.date(1970, 1, 1)
+    assert dates.aggregation_days({"date": "2026-11-01"}, today, 31, now=today, earliest=earliest) == [
+        dt.date(2026, 11, 1)
+    ]
+    for body in ({"date": "2026-10-31"}, {"start_date": "2026-10-31", "end_date": "2026-11-02"}):
+        with pytest.raises(BadRequest, match="2026-11-01 to 2026-11-30"):
+            dates.aggregation_days(body, today, 31, now=today, earliest=earliest)
+
+
+def test_log_retention_setting():
+    env = {"LOG_GROUP_API": "g", "S3_BUCKET": "b", "TABLE_NAME": "t"}
+    assert settings.load("cost_tracking", env).log_retention_days == 30
+    assert settings.load("cost_tracking", {**env, "LOG_RETENTION_DAYS": "365"}).log_retention_days == 365
+    with pytest.raises(ConfigError, match="LOG_RETENTION_DAYS"):
+        settings.load("cost_tracking", {**env, "LOG_RETENTION_DAYS": "0"})
