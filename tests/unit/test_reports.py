@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from token_profiler.reports import COLUMNS, render_csv
+from token_profiler.reports import COLUMNS, _cell, render_csv
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +26,7 @@ def row(tenant: str, model: str = "m") -> dict:
 
 
 @pytest.mark.parametrize(
-    "text", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
+    "text", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx"]
 )
 def test_formula_cells_are_made_inert(text):
     (header, line) = list(csv.reader(io.StringIO(render_csv([row(text, text)]))))
@@ -46,3 +46,8 @@ def test_plain_values_and_numbers_are_unchanged():
         "3",
         "-1.5",
     )
+
+
+def test_a_cell_starting_with_a_carriage_return_is_made_inert():
+    assert _cell("\r=1") == "'\r=1"
+    assert _cell("1e3") == "1e3" and _cell("-1e3") == "'-1e3"
