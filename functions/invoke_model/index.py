@@ -40,10 +40,14 @@ def invoke_model():
         tenant_id=who.tenant_id,
         # the usage line needs a request id to be counted; API Gateway always sends one
         request_id=request_id(app) or app.lambda_context.aws_request_id,
+        log_usage=log_usage,
     )
-    # the one usage line of this call; the aggregator reads nothing else
-    logger.info(USAGE_MARKER, extra={"token_usage": outcome.record})
     return outcome.body
+
+
+def log_usage(record: dict) -> None:
+    # the one usage line of a call (also of one we stopped waiting for); the aggregator reads nothing else
+    logger.info(USAGE_MARKER, extra={"token_usage": record})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from token_profiler.errors import BadRequest, BedrockFailed, BedrockThrottled, BedrockTimeout
+from token_profiler.errors import (
+    BadRequest,
+    BedrockFailed,
+    BedrockReadTimeout,
+    BedrockThrottled,
+    BedrockTimeout,
+)
 from token_profiler.prices import Model
 from token_profiler.usage import Usage
 
@@ -79,7 +85,7 @@ def _call(fn, **kwargs: Any) -> dict[str, Any]:
         # access denied, model errors and 5xx are our side's or the provider's failure, not the caller's
         raise BedrockFailed(f"Bedrock failed: {detail}") from None
     except ReadTimeoutError:
-        raise BedrockTimeout("the model did not answer in time") from None
+        raise BedrockReadTimeout("the model did not answer in time") from None
     except (ConnectTimeoutError, BotoConnectionError, HTTPClientError):
         raise BedrockFailed("could not reach Bedrock") from None
 

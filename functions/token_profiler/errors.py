@@ -41,6 +41,10 @@ class BedrockTimeout(ProfilerError):
     status = 504
 
 
+class BedrockReadTimeout(BedrockTimeout):
+    """We stopped waiting; the model may still run to the end and be billed to the account."""
+
+
 class ConfigError(Exception):
     """A setting or the price table is wrong; raised at cold start, naming the key."""
 

@@ -429,3 +429,36 @@ def test_a_day_before_1970_gets_400_naming_the_days_held(stack, manual, monkeypa
     assert status == 400
     assert f"{first.isoformat()} to {today.isoformat()}" in payload["message"]
     assert stack.items() == []
+
+
+def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
+    today = utc_today()
+    noon = int(dt.datetime.combine(today, dt.time(0, 0, 1), tzinfo=dt.UTC).timestamp() * 1000)
+    sonnet = "anthropic.claude-3-sonnet-20240229-v1:0"
+    stack.put_lines(
+        [
+            (
+                noon,
+                usage_line(
+                    tenant="t",
+                    request_id="slow",
+                    model_id=sonnet,
+                    input_tokens=34,
+                    output_tokens=1000,
+                    timed_out=True,
+                ),
+            ),  # noqa: E501
+            (
+                noon + 1,
+                usage_line(tenant="t", request_id="ok", model_id=sonnet, input_tokens=10, output_tokens=20),
+            ),
+        ]
+    )
+    status, payload = manual()
+    assert status == 200
+    assert payload["summary"]["lines_timed_out"] == 1
+    assert any("timed out" in w for w in payload["summary"]["warnings"])
+    (item,) = stack.items()
+    assert (item["input_tokens"]["N"], item["output_tokens"]["N"]) == ("44", "1020")
+    # 44 x 0.003 / 1000 + 1020 x 0.015 / 1000 = 0.000132 + 0.0153
+    assert item["total_cost"]["N"] == "0.015432"

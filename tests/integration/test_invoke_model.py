@@ -85,7 +85,7 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
             "modelId": SONNET,
             "messages": [{"role": "user", "content": [{"text": PROMPT}]}],
             "inferenceConfig": {
-                "maxTokens": 4096,
+                "maxTokens": 1000,
                 "temperature": 0.8,
                 "topP": 0.9,
                 "stopSequences": ["Human:"],
@@ -94,7 +94,7 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
     )
     body = {
         "inputs": PROMPT,
-        "parameters": {"maxTokenCount": 4096, "temperature": 0.8, "topP": 0.9, "stopSequences": ["Human:"]},
+        "parameters": {"maxTokenCount": 1000, "temperature": 0.8, "topP": 0.9, "stopSequences": ["Human:"]},
     }
     response, payload = s["call"](body=body, request_id="req-abc")
     assert response["statusCode"] == 200
@@ -256,7 +256,32 @@ def test_timeouts_and_connection_errors(invoke, monkeypatch, error, status):
     monkeypatch.setattr(s["client"], "converse", fail)
     response, payload = s["call"]()
     assert response["statusCode"] == status and payload["message"]
-    assert usage_lines(s["logs"]) == []
+    if status == 502:  # could not reach Bedrock: nothing ran, nothing to bill
+        assert usage_lines(s["logs"]) == []
+
+
+def test_a_read_timeout_writes_a_timed_out_usage_line_with_the_bounds(invoke, monkeypatch):
+    # defect 11: Bedrock may still run (and bill) a call we stopped waiting for
+    s = invoke()
+    sent = {}
+
+    def hang(**kwargs):
+        sent.update(kwargs)
+        raise ReadTimeoutError(endpoint_url="http://127.0.0.1:1")
+
+    monkeypatch.setattr(s["client"], "converse", hang)
+    prompt = "y" * 100
+    response, payload = s["call"](
+        body={"inputs": prompt, "parameters": {"maxTokenCount": 700}}, request_id="req-slow"
+    )
+    assert response["statusCode"] == 504
+    assert sent["inferenceConfig"]["maxTokens"] == 700
+    (line,) = usage_lines(s["logs"])
+    usage = line["token_usage"]
+    assert usage["timed_out"] is True and usage["request_id"] == "req-slow"
+    # input estimated at 3 characters a token, rounded up: 100 / 3 -> 34; output = the bound sent
+    assert (usage["input_tokens"], usage["output_tokens"]) == (34, 700)
+    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 1
 
 
 LONG = "x" * 101
@@ -281,7 +306,7 @@ LONG = "x" * 101
         (SONNET, '{"inputs": "hi", "parameters": {"temperature": "hot"}}', "temperature"),
         (SONNET, '{"inputs": "hi", "parameters": {"topP": 2}}', "topP"),
         (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 0}}', "maxTokenCount"),
-        (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 4097}}', "4096"),
+        (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 4097}}', "between 1 and 1000"),
         (SONNET, '{"inputs": "hi", "parameters": {"maxTokenCount": 10.5}}', "maxTokenCount"),
         (SONNET, '{"inputs": "hi", "parameters": {"stopSequences": "x"}}', "stopSequences"),
         (SONNET, '{"inputs": "hi", "parameters": {"seed": 1}}', "seed"),

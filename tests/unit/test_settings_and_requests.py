@@ -166,11 +166,38 @@ def test_parameters_map_to_converse_names():
 
 
 def test_max_tokens_limit_comes_from_the_catalog():
-    s = settings.load("invoke_model", {})
+    # a fast generator and the longest read timeout: the catalog's maximum is what binds
+    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "24", "OUTPUT_TOKENS_PER_SECOND": "5000"})
     ok = {"inputs": "hi", "parameters": {"maxTokenCount": 64000}}
     parse_request("us.anthropic.claude-sonnet-4-20250514-v1:0", ok, s, s.catalog)
     with pytest.raises(BadRequest, match="2048"):
         parse_request("meta.llama3-8b-instruct-v1:0", ok, s, s.catalog)
+
+
+def test_output_tokens_are_capped_to_what_fits_the_bedrock_deadline():
+    # defect 11: 64,000 tokens at 50 tokens/s would take 21 minutes; the read timeout is 20 s
+    s = settings.load("invoke_model", {})
+    sonnet4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    with pytest.raises(BadRequest, match="between 1 and 1000 .*20 s Bedrock deadline"):
+        parse_request(sonnet4, {"inputs": "hi", "parameters": {"maxTokenCount": 64000}}, s, s.catalog)
+    assert parse_request(sonnet4, {"inputs": "hi", "parameters": {"maxTokenCount": 1000}}, s, s.catalog)
+    # without maxTokenCount the cap is sent, so the model's own default cannot run past the deadline
+    assert parse_request(sonnet4, {"inputs": "hi"}, s, s.catalog).inference == {"maxTokens": 1000}
+    slow = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "8", "OUTPUT_TOKENS_PER_SECOND": "10"})
+    assert parse_request(sonnet4, {"inputs": "hi"}, slow, slow.catalog).inference == {"maxTokens": 256}
+
+
+def test_a_model_rate_in_the_catalog_sets_its_cap():
+    from token_profiler.invoke import output_cap
+    from token_profiler.prices import load_catalog
+
+    overrides = '{"anthropic.claude-3-haiku-20240307-v1:0": {"output_tokens_per_second": 150}}'
+    catalog = load_catalog(overrides)
+    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "10"})
+    assert output_cap(catalog.resolve("anthropic.claude-3-haiku-20240307-v1:0"), s) == 1500
+    assert output_cap(catalog.resolve("anthropic.claude-3-sonnet-20240229-v1:0"), s) == 500
+    with pytest.raises(ConfigError, match="output_tokens_per_second"):
+        load_catalog('{"anthropic.claude-3-haiku-20240307-v1:0": {"output_tokens_per_second": 0}}')
 
 
 def test_items_round_trip_exact_numbers():
