@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from aws_lambda_powertools import Logger
-from token_profiler import dates, jobs, settings
+from token_profiler import dates, jobs, settings, telemetry
 
 SETTINGS = settings.load("cost_tracking")
 logger = Logger()
+metrics = telemetry.new_metrics("cost_tracking")
 
 
 def _request(event) -> dict:
@@ -19,6 +20,7 @@ def _request(event) -> dict:
     return {k: v for k, v in source.items() if k in ("date", "start_date", "end_date")}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     today = dates.today()
@@ -29,4 +31,6 @@ def lambda_handler(event, context):
         now=today,
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
+    return answer

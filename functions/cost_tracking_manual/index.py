@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import dates, jobs, settings
+from token_profiler import dates, jobs, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app
 from token_profiler.errors import Forbidden
 
 SETTINGS = settings.load("cost_tracking_manual")
 logger = Logger()
+metrics = telemetry.new_metrics("cost_tracking_manual")
 app = make_app(logger, SETTINGS.cors_origin)
 
 
@@ -25,9 +26,12 @@ def cost_track_manual():
         now=today,
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
+    return answer
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event, context):
     return app.resolve(event, context)

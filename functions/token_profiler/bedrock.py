@@ -49,6 +49,16 @@ def get_client(
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+def client_args(settings: Any) -> tuple[str | None, str, float, float]:
+    """``get_client``'s arguments from the settings: endpoint, region, connect and read timeouts."""
+    return (
+        settings.bedrock_url,
+        settings.bedrock_region,
+        settings.bedrock_connect_timeout,
+        settings.bedrock_read_timeout,
+    )
+
+
 @dataclass(frozen=True)
 class Result:
     text: str | None

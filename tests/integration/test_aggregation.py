@@ -462,3 +462,33 @@ def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
     assert (item["input_tokens"]["N"], item["output_tokens"]["N"]) == ("44", "1020")
     # 44 x 0.003 / 1000 + 1020 x 0.015 / 1000 = 0.000132 + 0.0153
     assert item["total_cost"]["N"] == "0.015432"
+
+
+def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
+    from tests.integration.test_invoke_model import emf_records
+
+    today = utc_today()
+    start = int(dt.datetime.combine(today, dt.time(0, 0, 1), tzinfo=dt.UTC).timestamp() * 1000)
+    stack.put_lines(
+        [
+            (
+                start,
+                usage_line(
+                    tenant="t", request_id="a", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                ),
+            ),  # noqa: E501
+            (
+                start + 1,
+                usage_line(
+                    tenant="t", request_id="b", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                ),
+            ),  # noqa: E501
+            (start + 2, '{"message":"TOKEN_USAGE","token_usage":{"schema_version":1}}'),
+        ]
+    )
+    capsys.readouterr()
+    status, payload = manual()
+    assert status == 200 and payload["summary"]["lines_unpriced"] == 2
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["_dimensions"] == ["service"]
+    assert (record["AggregationSucceeded"], record["UnpricedLines"], record["RejectedLines"]) == (1, 2, 1)

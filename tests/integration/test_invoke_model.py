@@ -413,3 +413,57 @@ def test_without_an_api_gateway_request_id_the_lambda_request_id_is_used(invoke)
     context = LambdaContext(aws_request_id="lambda-req-1")
     assert s["module"].lambda_handler(event, context)["statusCode"] == 200
     assert usage_lines(s["logs"])[0]["token_usage"]["request_id"] == "lambda-req-1"
+
+
+# -- metrics in embedded metric format (issue 13, operations) --------------------------------------
+
+
+def emf_records(text: str) -> list[dict]:
+    """The EMF documents powertools Metrics printed: {dimension and metric names: values}."""
+    found = []
+    for raw in text.splitlines():
+        if raw.startswith("{") and '"_aws"' in raw:
+            record = json.loads(raw)
+            (directive,) = record["_aws"]["CloudWatchMetrics"]
+            record["_namespace"], record["_dimensions"] = directive["Namespace"], directive["Dimensions"][0]
+            for metric in directive["Metrics"]:  # powertools writes each value as a list of one
+                value = record[metric["Name"]]
+                record[metric["Name"]] = value[0] if isinstance(value, list) and len(value) == 1 else value
+            found.append(record)
+    return found
+
+
+def test_a_call_emits_calls_tokens_and_cost_per_model(invoke, capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockTokenProfiler/test")
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response(i=10, o=282))
+    capsys.readouterr()
+    response, _ = s["call"]()
+    assert response["statusCode"] == 200
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["_namespace"] == "BedrockTokenProfiler/test"
+    assert sorted(record["_dimensions"]) == ["model_id", "service"] and record["model_id"] == SONNET
+    # 10 x 0.003 / 1000 + 282 x 0.015 / 1000 = 0.00426
+    assert (record["Calls"], record["InputTokens"], record["OutputTokens"]) == (1, 10, 282)
+    assert record["CostUSD"] == pytest.approx(0.00426)
+    assert "tenant_id" not in record  # per-tenant dimensions stay off unless METRICS_PER_TENANT
+
+
+def test_per_tenant_metrics_are_a_second_record(invoke, capsys):
+    s = invoke(METRICS_PER_TENANT="true")
+    s["stubber"].add_response("converse", converse_response(i=7, o=3))
+    capsys.readouterr()
+    s["call"]()
+    by_model, by_tenant = sorted(emf_records(capsys.readouterr().out), key=lambda r: len(r["_dimensions"]))
+    assert "tenant_id" not in by_model["_dimensions"]
+    assert sorted(by_tenant["_dimensions"]) == ["model_id", "service", "tenant_id"]
+    assert (by_tenant["tenant_id"], by_tenant["InputTokens"], by_tenant["OutputTokens"]) == ("tenant-1", 7, 3)
+
+
+def test_a_throttled_call_is_counted_for_the_alarm(invoke, capsys):
+    s = invoke()
+    s["stubber"].add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
+    capsys.readouterr()
+    assert s["call"]()[0]["statusCode"] == 429
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["BedrockThrottles"] == 1 and record["_dimensions"] == ["service"]

@@ -32,3 +32,8 @@ output "usage_plan_id" {
   description = "Id of the usage plan."
   value       = aws_api_gateway_usage_plan.this.id
 }
+
+output "api_name" {
+  description = "Name of the REST API (the ApiName dimension of its CloudWatch metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}
