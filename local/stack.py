@@ -245,6 +245,9 @@ class LocalStack:
         config = select(load_configs(Path(config_file)) if config_file else load_configs(), self.stack_name)
         # The console is served from web_url locally; CORS must allow that origin.
         config = dataclasses.replace(config, cors_origin=self.web_url)
+        # A local stack is a demo: make destroy (and a fresh moto) may remove its billing data, and
+        # its seeded admin signs in without TOTP (ADMIN_MFA is tested on its own against moto).
+        config = dataclasses.replace(config, deletion_protection=False, force_destroy=True, admin_mfa=False)
         # Artifacts of this stack only: a concurrent `make build` cannot change a zip mid-apply.
         functions_dir = REPO / "functions"
         dist = self.build_dir / "dist"

@@ -66,6 +66,13 @@ locals {
     },
   ]
 
+  # ADMIN_MFA: the admin routes read the caller's MFA setting from the user pool.
+  admin_mfa_statements = var.admin_mfa ? [{
+    sid       = "ReadAdminMfaSetting"
+    actions   = ["cognito-idp:AdminGetUser"]
+    resources = [module.auth.user_pool_arn]
+  }] : []
+
   # The map that drives the functions, their roles and (through `route`) the API.
   functions = {
     invoke_model = {
@@ -104,16 +111,16 @@ locals {
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "cost_track_manual", required_querystring = [] }
-      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
-      statements  = local.aggregator_statements
+      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, ADMIN_MFA = tostring(var.admin_mfa) })
+      statements  = concat(local.aggregator_statements, local.admin_mfa_statements)
     }
     ddb_cost_retrieval = {
       description = "Returns usage rows: the caller's own, or any tenant's for an administrator"
       timeout     = var.api_function_timeout
       memory_size = 256
       route       = { path = "ddb_cost_retrieval", required_querystring = [] }
-      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin }
-      statements = [
+      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, ADMIN_MFA = tostring(var.admin_mfa) }
+      statements = concat([
         {
           sid       = "QueryUsageRows"
           actions   = ["dynamodb:Query"]
@@ -125,7 +132,7 @@ locals {
           actions   = ["dynamodb:Scan"]
           resources = [module.data.table_arn]
         },
-      ]
+      ], local.admin_mfa_statements)
     }
   }
 }
@@ -133,11 +140,12 @@ locals {
 module "network" {
   source = "./modules/network"
 
-  name                = var.prefix
-  region              = var.region
-  vpc_cidr            = var.vpc_cidr
-  availability_zones  = var.availability_zones
-  interface_endpoints = var.interface_endpoints
+  name               = var.prefix
+  region             = var.region
+  vpc_cidr           = var.vpc_cidr
+  availability_zones = var.availability_zones
+  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint
+  interface_endpoints = distinct(concat(var.interface_endpoints, var.admin_mfa ? ["cognito-idp"] : []))
 
   emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import dates, jobs, settings, telemetry
+from token_profiler import dates, jobs, mfa, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app
+from token_profiler.clients import aws_client
 from token_profiler.errors import Forbidden
 
 SETTINGS = settings.load("cost_tracking_manual")
@@ -16,7 +17,10 @@ app = make_app(logger, SETTINGS.cors_origin)
 
 @app.post("/cost_track_manual")
 def cost_track_manual():
-    if not caller(app).is_member(SETTINGS.admin_group):
+    who = mfa.checked_admin(
+        caller(app), SETTINGS.admin_group, SETTINGS.admin_mfa, lambda: aws_client("cognito-idp")
+    )
+    if not who.is_member(SETTINGS.admin_group):
         raise Forbidden("only members of the admin group may run the aggregation")
     today = dates.today()
     days = dates.aggregation_days(

@@ -16,6 +16,8 @@ _LIST_SEPARATOR = ", "
 class Caller:
     tenant_id: str
     groups: frozenset[str]
+    username: str = ""
+    pool_id: str = ""  # from the issuer, https://cognito-idp.<region>.amazonaws.com/<pool id>
 
     def is_member(self, group: str) -> bool:
         return group in self.groups
@@ -43,4 +45,10 @@ def caller_from_claims(claims: Any) -> Caller:
     if not isinstance(tenant, str) or not tenant.strip():
         # fail closed: a user name is never a tenant (a user named like a tenant would spend as it)
         raise Forbidden("user has no tenant (the custom:tenant_id attribute is not set)")
-    return Caller(tenant_id=tenant.strip(), groups=parse_groups(claims.get("cognito:groups")))
+    issuer = claims.get("iss")
+    return Caller(
+        tenant_id=tenant.strip(),
+        groups=parse_groups(claims.get("cognito:groups")),
+        username=str(claims.get("cognito:username") or ""),
+        pool_id=issuer.rstrip("/").rsplit("/", 1)[-1] if isinstance(issuer, str) and "/" in issuer else "",
+    )

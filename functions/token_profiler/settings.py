@@ -45,6 +45,7 @@ class Settings:
     bedrock_read_timeout: float = 20.0
     output_tokens_per_second: float = 50.0
     metrics_per_tenant: bool = False
+    admin_mfa: bool = False
     cors_origin: str = "*"
 
     @property
@@ -125,6 +126,7 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
         output_tokens_per_second=_float(env, "OUTPUT_TOKENS_PER_SECOND", 50.0, 1.0, 10_000.0),
         metrics_per_tenant=_bool(env, "METRICS_PER_TENANT"),
+        admin_mfa=_bool(env, "ADMIN_MFA"),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
