@@ -80,13 +80,13 @@ def aggregation_days(
         raise BadRequest("end_date is before start_date")
     if end > now:
         raise BadRequest(f"{end.isoformat()} is in the future (today is {now.isoformat()} UTC)")
+    length = (end - start).days + 1
+    if length > max_range_days:
+        raise BadRequest(f"range of {length} days is longer than the maximum of {max_range_days}")
     earliest = max(earliest, EPOCH_DAY)
     if start < earliest:
         raise BadRequest(
             f"{start.isoformat()} cannot be aggregated: the usage lines held cover "
             f"{earliest.isoformat()} to {now.isoformat()} (UTC)"
         )
-    length = (end - start).days + 1
-    if length > max_range_days:
-        raise BadRequest(f"range of {length} days is longer than the maximum of {max_range_days}")
     return days_between(start, end)
