@@ -90,17 +90,16 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest(f"unknown parameter(s): {echo_names(unknown)}")
     inference: dict[str, Any] = {}
     max_tokens = params.get("maxTokenCount")
-    limit = output_cap(model, settings)
     if max_tokens is not None:
         if type(max_tokens) is not int:
             raise BadRequest("parameters.maxTokenCount must be an integer")
+        limit = model.max_tokens or 8192
         if not 1 <= max_tokens <= limit:
-            raise BadRequest(
-                f"parameters.maxTokenCount must be between 1 and {limit} for {model_id} "
-                f"(what it generates within the {settings.bedrock_read_timeout:g} s Bedrock deadline)"
-            )
-    # always bound the generation: the model's own default may run past the deadline
-    inference["maxTokens"] = max_tokens if max_tokens is not None else limit
+            raise BadRequest(f"parameters.maxTokenCount must be between 1 and {limit} for {model_id}")
+    # Always bound the generation by what fits the deadline: a larger maxTokenCount (the seed's
+    # example asks 4096) is lowered to the cap, and without one the model's default is not used.
+    cap = output_cap(model, settings)
+    inference["maxTokens"] = min(max_tokens, cap) if max_tokens is not None else cap
     temperature = _number(params, "temperature", 0, 1)
     if temperature is not None:
         inference["temperature"] = temperature
