@@ -90,8 +90,8 @@ def _when(epoch: Any) -> str:
 def claims_for_event(claims: dict[str, Any]) -> dict[str, str]:
     """Claims as API Gateway REST passes them to Lambda: every value a string.
 
-    Dates (exp, iat) read like ``Fri Nov 27 13:00:00 UTC 2026``; a list (cognito:groups) is joined
-    with commas; booleans are ``true``/``false``.
+    Dates (exp, iat) read like ``Fri Nov 27 13:00:00 UTC 2026``; a list (cognito:groups) of one
+    value is that value, of several is ``[a, b]``; booleans are ``true``/``false``.
     """
     out: dict[str, str] = {}
     for name, value in claims.items():
@@ -100,7 +100,7 @@ def claims_for_event(claims: dict[str, Any]) -> dict[str, str]:
         elif isinstance(value, bool):
             out[name] = "true" if value else "false"
         elif isinstance(value, list):
-            out[name] = ",".join(str(v) for v in value)
+            out[name] = str(value[0]) if len(value) == 1 else "[" + ", ".join(str(v) for v in value) + "]"
         else:
             out[name] = str(value)
     return out

@@ -46,6 +46,8 @@ from local.webserver import make_server as make_web
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 TENANTS = (("tenant1-user", "tenant-1"), ("tenant2-user", "tenant-2"))
 ADMIN_USER = "admin-user"
+# The admin is a member of a tenant too: a user without custom:tenant_id gets 403 on every route.
+ADMIN_TENANT = "operators"
 CONTROL_PREFIX = "/_local/"
 # The API's OpenAPI document, served by the local API Gateway outside the stage (never a Lambda route).
 OPENAPI_PATH = "/openapi.json"
@@ -248,6 +250,9 @@ class LocalStack:
         config = select(load_configs(Path(config_file)) if config_file else load_configs(), self.stack_name)
         # The console is served from web_url locally; CORS must allow that origin.
         config = dataclasses.replace(config, cors_origin=self.web_url)
+        # A local stack is a demo: make destroy (and a fresh moto) may remove its billing data, and
+        # its seeded admin signs in without TOTP (ADMIN_MFA is tested on its own against moto).
+        config = dataclasses.replace(config, deletion_protection=False, force_destroy=True, admin_mfa=False)
         # Artifacts of this stack only: a concurrent `make build` cannot change a zip mid-apply.
         functions_dir = REPO / "functions"
         dist = self.build_dir / "dist"
@@ -269,7 +274,7 @@ class LocalStack:
         schema = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("SchemaAttributes", [])
         has_tenant_attr = any(a["Name"] == "custom:tenant_id" for a in schema)
         users = []
-        for username, tenant in (*TENANTS, (ADMIN_USER, None)):
+        for username, tenant in (*TENANTS, (ADMIN_USER, ADMIN_TENANT)):
             password = _password()
             add_user(
                 cognito,
@@ -279,14 +284,14 @@ class LocalStack:
                 tenant_id=tenant if has_tenant_attr else None,
                 email=f"{username}@example.com",
             )
-            if tenant is None:
+            if username == ADMIN_USER:
                 cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=admin_group)
             users.append(
                 {
                     "username": username,
                     "password": password,
-                    "tenant_id": tenant if tenant and has_tenant_attr else username,
-                    "admin": tenant is None,
+                    "tenant_id": tenant if has_tenant_attr else None,
+                    "admin": username == ADMIN_USER,
                 }
             )
         return users

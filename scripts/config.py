@@ -99,6 +99,13 @@ class StackConfig:
     state_backend: StateBackend = field(default_factory=StateBackend)
     availability_zones: list[str] = field(default_factory=list)
     web_console: bool = True
+    # issue 13: protection of billing data, admin MFA, alarms and metrics
+    deletion_protection: bool = True
+    force_destroy: bool = False
+    admin_mfa: bool = True
+    alarm_emails: tuple[str, ...] = ()
+    metrics_per_tenant: bool = False
+    output_tokens_per_second: float = 50.0
 
     @property
     def bedrock_url(self) -> str:
@@ -229,6 +236,19 @@ def _check_bool(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+def _check_emails(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(
+        isinstance(e, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e) for e in value
+    ):
+        return "must be a list of e-mail addresses (the alarm topic's subscribers), empty for none"
+    return None
+
+
+def _check_rate(value: Any) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value <= 10000
+    return None if ok else "must be a number of tokens per second between 1 and 10000"
+
+
 def _check_backend(value: Any) -> str | None:
     if value is None:
         return None
@@ -278,6 +298,12 @@ KEYS: dict[str, _Key] = {
     "STATE_BACKEND": _Key(_check_backend, None),
     "AVAILABILITY_ZONES": _Key(_check_zones, []),
     "WEB_CONSOLE": _Key(_check_bool, True),
+    "DELETION_PROTECTION": _Key(_check_bool, True),
+    "FORCE_DESTROY": _Key(_check_bool, False),
+    "ADMIN_MFA": _Key(_check_bool, True),
+    "ALARM_EMAILS": _Key(_check_emails, []),
+    "METRICS_PER_TENANT": _Key(_check_bool, False),
+    "OUTPUT_TOKENS_PER_SECOND": _Key(_check_rate, 50),
 }
 
 
@@ -328,6 +354,12 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         state_backend=StateBackend(**{"type": "local", **backend}),
         availability_zones=list(values["AVAILABILITY_ZONES"]),
         web_console=values["WEB_CONSOLE"],
+        deletion_protection=values["DELETION_PROTECTION"],
+        force_destroy=values["FORCE_DESTROY"],
+        admin_mfa=values["ADMIN_MFA"],
+        alarm_emails=tuple(values["ALARM_EMAILS"]),
+        metrics_per_tenant=values["METRICS_PER_TENANT"],
+        output_tokens_per_second=values["OUTPUT_TOKENS_PER_SECOND"],
     )
 
 

@@ -46,6 +46,8 @@ locals {
     TABLE_NAME      = module.data.table_name
     PRICE_OVERRIDES = var.price_overrides
     RETENTION_DAYS  = tostring(var.retention_days)
+    # the aggregators refuse days whose usage lines the log group no longer holds whole
+    LOG_RETENTION_DAYS = tostring(var.log_retention_days)
   }
 
   # What each function's code calls, and on which resources: nothing more is granted.
@@ -67,6 +69,13 @@ locals {
     },
   ]
 
+  # ADMIN_MFA: the admin routes read the caller's MFA setting from the user pool.
+  admin_mfa_statements = var.admin_mfa ? [{
+    sid       = "ReadAdminMfaSetting"
+    actions   = ["cognito-idp:AdminGetUser"]
+    resources = [module.auth.user_pool_arn]
+  }] : []
+
   # The map that drives the functions, their roles and (through `route`) the API.
   functions = {
     invoke_model = {
@@ -82,6 +91,9 @@ locals {
         MAX_INPUT_CHARS = tostring(var.max_input_chars)
         LOG_PROMPTS     = var.log_prompts ? "true" : "false"
         CORS_ORIGIN     = local.cors_origin
+        # issue 13: the output cap's default speed, and the optional tenant dimension of metrics
+        OUTPUT_TOKENS_PER_SECOND = tostring(var.output_tokens_per_second)
+        METRICS_PER_TENANT       = var.metrics_per_tenant ? "true" : "false"
       }
       statements = [{
         sid       = "InvokeModels"
@@ -102,16 +114,16 @@ locals {
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "cost_track_manual", required_querystring = [] }
-      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
-      statements  = local.aggregator_statements
+      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, ADMIN_MFA = tostring(var.admin_mfa) })
+      statements  = concat(local.aggregator_statements, local.admin_mfa_statements)
     }
     ddb_cost_retrieval = {
       description = "Returns usage rows: the caller's own, or any tenant's for an administrator"
       timeout     = var.api_function_timeout
       memory_size = 256
       route       = { path = "ddb_cost_retrieval", required_querystring = [] }
-      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin }
-      statements = [
+      environment = { TABLE_NAME = module.data.table_name, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, ADMIN_MFA = tostring(var.admin_mfa) }
+      statements = concat([
         {
           sid       = "QueryUsageRows"
           actions   = ["dynamodb:Query"]
@@ -123,7 +135,7 @@ locals {
           actions   = ["dynamodb:Scan"]
           resources = [module.data.table_arn]
         },
-      ]
+      ], local.admin_mfa_statements)
     }
   }
 }
@@ -131,11 +143,12 @@ locals {
 module "network" {
   source = "./modules/network"
 
-  name                = var.prefix
-  region              = var.region
-  vpc_cidr            = var.vpc_cidr
-  availability_zones  = var.availability_zones
-  interface_endpoints = var.interface_endpoints
+  name               = var.prefix
+  region             = var.region
+  vpc_cidr           = var.vpc_cidr
+  availability_zones = var.availability_zones
+  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint
+  interface_endpoints = distinct(concat(var.interface_endpoints, var.admin_mfa ? ["cognito-idp"] : []))
   gateway_endpoints   = var.gateway_endpoints
 
   emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
@@ -147,6 +160,9 @@ module "data" {
   name        = var.prefix
   bucket_name = "${local.bucket_prefix}-reports-${local.account_id}"
   key_schema  = local.key_schema
+
+  deletion_protection = var.deletion_protection
+  force_destroy       = var.force_destroy
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
 }
@@ -174,7 +190,7 @@ module "functions" {
     role_arn    = module.iam.role_arns[key]
     timeout     = function.timeout
     memory_size = function.memory_size
-    environment = merge(function.environment, { LOG_LEVEL = var.log_level })
+    environment = merge(function.environment, { LOG_LEVEL = var.log_level, POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace })
   } }
   subnet_ids         = module.network.subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
@@ -186,6 +202,9 @@ module "auth" {
 
   name        = var.prefix
   admin_group = var.admin_group
+
+  deletion_protection = var.deletion_protection
+  admin_mfa           = var.admin_mfa
 }
 
 module "api" {
@@ -239,4 +258,114 @@ module "web" {
   emulator_sni_only_echoed         = var.emulator_sni_only_echoed
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+# -- operations: alarms to the operator and the deployment's dashboard (issue 13) ---------------
+
+locals {
+  # Where the functions' embedded-metric-format metrics land (powertools Metrics).
+  metrics_namespace = "BedrockTokenProfiler/${var.prefix}"
+  api_dimensions    = { ApiName = module.api.api_name, Stage = module.api.stage_name }
+  scheduled         = { service = "cost_tracking" }
+
+  # One map drives every alarm; each publishes to the alarm topic when it fires and when it clears.
+  alarms = {
+    api_5xx_rate = {
+      description         = "More than 5% of API requests answered 5xx over 5 minutes"
+      namespace           = "AWS/ApiGateway", metric_name = "5XXError", dimensions = local.api_dimensions
+      statistic           = "Average", period = 300, evaluation_periods = 1, threshold = 0.05
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    bedrock_throttling = {
+      description         = "Bedrock throttled invoke_model calls (callers got 429)"
+      namespace           = local.metrics_namespace, metric_name = "BedrockThrottles", dimensions = { service = "invoke_model" }
+      statistic           = "Sum", period = 300, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    aggregator_errors = {
+      description         = "The scheduled aggregator failed (it is retried, then dead-lettered)"
+      namespace           = "AWS/Lambda", metric_name = "Errors", dimensions = { FunctionName = module.functions.function_names["cost_tracking"] }
+      statistic           = "Sum", period = 300, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    aggregation_missing = {
+      description         = "No successful scheduled aggregation in 26 hours: yesterday's costs are not in the table"
+      namespace           = local.metrics_namespace, metric_name = "AggregationSucceeded", dimensions = local.scheduled
+      statistic           = "Sum", period = 3600, evaluation_periods = 26, threshold = 1
+      comparison_operator = "LessThanThreshold", treat_missing_data = "breaching"
+    }
+    dead_letters = {
+      description         = "A scheduled run failed after every retry and waits in the dead-letter queue"
+      namespace           = "AWS/SQS", metric_name = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = module.scheduler.dead_letter_queue_name }
+      statistic           = "Maximum", period = 300, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    unpriced_lines = {
+      description         = "Usage lines of a model without a price were counted at cost 0"
+      namespace           = local.metrics_namespace, metric_name = "UnpricedLines", dimensions = local.scheduled
+      statistic           = "Sum", period = 3600, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    rejected_lines = {
+      description         = "Malformed usage lines were skipped by the aggregator"
+      namespace           = local.metrics_namespace, metric_name = "RejectedLines", dimensions = local.scheduled
+      statistic           = "Sum", period = 3600, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+  }
+
+  # Per model: SEARCH finds every model_id the invoke function has reported.
+  per_model = "{${local.metrics_namespace},model_id,service}"
+  dashboard_widgets = [
+    {
+      type = "metric", x = 0, y = 0, width = 12, height = 6
+      properties = {
+        title   = "Calls per day, by model", region = var.region, view = "timeSeries", stat = "Sum", period = 86400
+        metrics = [[{ expression = "SEARCH('${local.per_model} MetricName=\"Calls\"', 'Sum', 86400)", id = "calls" }]]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 0, width = 12, height = 6
+      properties = {
+        title = "Errors (5 min)", region = var.region, view = "timeSeries", stat = "Sum", period = 300
+        metrics = concat(
+          [["AWS/ApiGateway", "5XXError", "ApiName", module.api.api_name, "Stage", module.api.stage_name], ["AWS/ApiGateway", "4XXError", "ApiName", module.api.api_name, "Stage", module.api.stage_name]],
+          [for key in local.function_keys : ["AWS/Lambda", "Errors", "FunctionName", module.functions.function_names[key]]]
+        )
+      }
+    },
+    {
+      type = "metric", x = 0, y = 6, width = 12, height = 6
+      properties = {
+        title   = "API latency (ms)", region = var.region, view = "timeSeries", period = 300
+        metrics = [for stat in ["p50", "p90", "p99"] : ["AWS/ApiGateway", "Latency", "ApiName", module.api.api_name, "Stage", module.api.stage_name, { stat = stat, label = stat }]]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 6, width = 12, height = 6
+      properties = {
+        title = "Tokens per day, by model", region = var.region, view = "timeSeries", stat = "Sum", period = 86400
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"InputTokens\"', 'Sum', 86400)", id = "input" }],
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"OutputTokens\"', 'Sum', 86400)", id = "output" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 12, width = 24, height = 6
+      properties = {
+        title   = "Cost per day (US$, as invoke_model priced each call; the table is the ledger)", region = var.region, view = "timeSeries", stat = "Sum", period = 86400
+        metrics = [[{ expression = "SEARCH('${local.per_model} MetricName=\"CostUSD\"', 'Sum', 86400)", id = "cost" }]]
+      }
+    },
+  ]
+}
+
+module "alarms" {
+  source = "./modules/alarms"
+
+  name              = var.prefix
+  alarms            = local.alarms
+  emails            = var.alarm_emails
+  dashboard_widgets = local.dashboard_widgets
 }

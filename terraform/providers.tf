@@ -17,6 +17,7 @@ provider "aws" {
   endpoints {
     apigateway     = local.endpoint
     cloudfront     = local.endpoint
+    cloudwatch     = local.endpoint
     cloudwatchlogs = local.endpoint
     cognitoidp     = local.endpoint
     dynamodb       = local.endpoint
@@ -25,6 +26,8 @@ provider "aws" {
     lambda         = local.endpoint
     s3             = local.endpoint
     scheduler      = local.endpoint
+    sns            = local.endpoint
+    sqs            = local.endpoint
     sts            = local.endpoint
   }
 

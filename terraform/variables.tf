@@ -288,3 +288,46 @@ variable "emulator_account_reset_unsupported" {
   type        = bool
   default     = false
 }
+
+# -- issue 13: protection of billing data, admin MFA, alarms and metrics -------------------------
+
+variable "deletion_protection" {
+  description = "DELETION_PROTECTION: deletion protection on the user pool and the usage table (turn off and apply before destroy)."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "FORCE_DESTROY: let destroy delete the reports bucket with its billing records (demo and test stacks only)."
+  type        = bool
+  default     = false
+}
+
+variable "admin_mfa" {
+  description = "ADMIN_MFA: TOTP MFA in the user pool, and admin rights only for users who sign in with it."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_emails" {
+  description = "ALARM_EMAILS: addresses subscribed to the alarm topic (each confirms by e-mail)."
+  type        = list(string)
+  default     = []
+}
+
+variable "metrics_per_tenant" {
+  description = "METRICS_PER_TENANT: add a tenant dimension to invoke_model's metrics (one metric set per tenant and model: cost grows with tenants)."
+  type        = bool
+  default     = false
+}
+
+variable "output_tokens_per_second" {
+  description = "OUTPUT_TOKENS_PER_SECOND: assumed generation speed of a model without its own in the catalog; output tokens are capped to what fits the Bedrock read timeout."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.output_tokens_per_second >= 1 && var.output_tokens_per_second <= 10000
+    error_message = "output_tokens_per_second must be between 1 and 10000."
+  }
+}

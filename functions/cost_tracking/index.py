@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from aws_lambda_powertools import Logger
-from token_profiler import dates, jobs, settings
+from token_profiler import dates, jobs, settings, telemetry
 
 SETTINGS = settings.load("cost_tracking")
 logger = Logger()
+metrics = telemetry.new_metrics("cost_tracking")
 
 
 def _request(event) -> dict:
@@ -19,10 +20,17 @@ def _request(event) -> dict:
     return {k: v for k, v in source.items() if k in ("date", "start_date", "end_date")}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     today = dates.today()
     days = dates.aggregation_days(
-        _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
+        _request(event),
+        today - dt.timedelta(days=1),
+        SETTINGS.max_range_days,
+        now=today,
+        earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
+    return answer

@@ -4,24 +4,38 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import dates, jobs, settings
+from token_profiler import dates, jobs, mfa, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app
+from token_profiler.clients import aws_client
 from token_profiler.errors import Forbidden
 
 SETTINGS = settings.load("cost_tracking_manual")
 logger = Logger()
+metrics = telemetry.new_metrics("cost_tracking_manual")
 app = make_app(logger, SETTINGS.cors_origin)
 
 
 @app.post("/cost_track_manual")
 def cost_track_manual():
-    if not caller(app).is_member(SETTINGS.admin_group):
+    who = mfa.checked_admin(
+        caller(app), SETTINGS.admin_group, SETTINGS.admin_mfa, lambda: aws_client("cognito-idp")
+    )
+    if not who.is_member(SETTINGS.admin_group):
         raise Forbidden("only members of the admin group may run the aggregation")
     today = dates.today()
-    days = dates.aggregation_days(json_body(app, required=False), today, SETTINGS.max_range_days, now=today)
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    days = dates.aggregation_days(
+        json_body(app, required=False),
+        today,
+        SETTINGS.max_range_days,
+        now=today,
+        earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
+    )
+    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
+    return answer
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import settings
+from token_profiler import mfa, settings
 from token_profiler.apigw import caller, json_body, make_app
 from token_profiler.clients import aws_client
 from token_profiler.retrieval import retrieve
@@ -18,7 +18,10 @@ app = make_app(logger, SETTINGS.cors_origin)
 @app.post("/ddb_cost_retrieval")
 def ddb_cost_retrieval():
     table = UsageTable(aws_client("dynamodb"), SETTINGS.table_name)
-    items, next_token = retrieve(table, caller(app), json_body(app, required=False), SETTINGS.admin_group)
+    who = mfa.checked_admin(
+        caller(app), SETTINGS.admin_group, SETTINGS.admin_mfa, lambda: aws_client("cognito-idp")
+    )
+    items, next_token = retrieve(table, who, json_body(app, required=False), SETTINGS.admin_group)
     answer = {"body": items}
     if next_token:
         answer["next_token"] = next_token

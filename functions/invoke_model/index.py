@@ -4,48 +4,53 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import USAGE_MARKER, settings
+from token_profiler import USAGE_MARKER, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app, request_id
-from token_profiler.bedrock import get_client
+from token_profiler.bedrock import client_args, get_client
+from token_profiler.errors import BedrockThrottled
 from token_profiler.invoke import invoke, parse_request
 
 SETTINGS = settings.load("invoke_model")
 CATALOG = SETTINGS.catalog
 logger = Logger()
+metrics = telemetry.new_metrics("invoke_model")
 app = make_app(logger, SETTINGS.cors_origin)
+# the one usage line of a call (also of one we stopped waiting for); the aggregator reads nothing else
+log_usage = telemetry.usage_writer(logger, metrics, USAGE_MARKER)
 
 
 @app.post("/invoke_model")
 def invoke_model():
     who = caller(app)
-    request = parse_request(
-        app.current_event.get_query_string_value("model_id"), json_body(app, required=True), SETTINGS, CATALOG
-    )
+    model_id = app.current_event.get_query_string_value("model_id")
+    request = parse_request(model_id, json_body(app, required=True), SETTINGS, CATALOG)
     if SETTINGS.log_prompts:
-        logger.info(
-            "prompt",
-            extra={"tenant_id": who.tenant_id, "model_id": request.model_id, "prompt": request.inputs},
+        extra = {"tenant_id": who.tenant_id, "model_id": request.model_id, "prompt": request.inputs}
+        logger.info("prompt", extra=extra)
+    client = get_client(*client_args(SETTINGS))
+    # the usage line needs a request id to be counted; API Gateway always sends one
+    rid = request_id(app) or app.lambda_context.aws_request_id
+    try:
+        outcome = invoke(
+            request,
+            client=client,
+            settings=SETTINGS,
+            catalog=CATALOG,
+            tenant_id=who.tenant_id,
+            request_id=rid,
+            log_usage=log_usage,
         )
-    client = get_client(
-        SETTINGS.bedrock_url,
-        SETTINGS.bedrock_region,
-        SETTINGS.bedrock_connect_timeout,
-        SETTINGS.bedrock_read_timeout,
+    except BedrockThrottled:
+        telemetry.throttled(metrics)
+        raise
+    usage = outcome.body[0]["usage"]
+    telemetry.call_metrics(
+        metrics, request.model_id, usage, who.tenant_id, per_tenant=SETTINGS.metrics_per_tenant
     )
-    outcome = invoke(
-        request,
-        client=client,
-        settings=SETTINGS,
-        catalog=CATALOG,
-        tenant_id=who.tenant_id,
-        # the usage line needs a request id to be counted; API Gateway always sends one
-        request_id=request_id(app) or app.lambda_context.aws_request_id,
-    )
-    # the one usage line of this call; the aggregator reads nothing else
-    logger.info(USAGE_MARKER, extra={"token_usage": outcome.record})
     return outcome.body
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -62,6 +62,8 @@ if msgspec is not None:
         output_tokens: _Count
         cache_read_input_tokens: _Count
         cache_write_input_tokens: _Count
+        # optional, additive: a call we stopped waiting for, logged with its bounds (billed as is)
+        timed_out: bool = False
 
     _decode_usage = msgspec.json.Decoder(_UsageV1).decode
 else:  # pragma: no cover - tested by loading this module with msgspec hidden
@@ -86,7 +88,7 @@ class DayAggregate:
     """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
     [input, output, cache_read, cache_write, invocations]."""
 
-    __slots__ = ("day", "sums", "seen", "lines_skipped", "duplicates")
+    __slots__ = ("day", "sums", "seen", "lines_skipped", "duplicates", "timed_out")
 
     def __init__(self, day: str):
         self.day = day
@@ -94,6 +96,7 @@ class DayAggregate:
         self.seen: set[str] = set()
         self.lines_skipped = 0
         self.duplicates = 0
+        self.timed_out = 0  # counted lines marked timed_out (their tokens are bounds)
 
     def _add_fast(self, message: str) -> bool:
         """Count one CloudWatch message; returns False when it was skipped or a duplicate."""
@@ -118,6 +121,8 @@ class DayAggregate:
             self.duplicates += 1
             return False
         seen.add(request_id)
+        if usage.timed_out:
+            self.timed_out += 1
         key = (usage.tenant_id, usage.model_id, usage.region)
         total = self.sums.get(key)
         if total is None:
@@ -158,6 +163,7 @@ class DayAggregate:
             o = usage["output_tokens"]
             cr = usage.get("cache_read_input_tokens", 0)
             cw = usage.get("cache_write_input_tokens", 0)
+            timed_out = usage.get("timed_out", False)
         except _PARSE_ERRORS:
             self.lines_skipped += 1
             return False
@@ -178,6 +184,7 @@ class DayAggregate:
             and cr >= 0
             and type(cw) is int
             and cw >= 0
+            and type(timed_out) is bool
         ):
             self.lines_skipped += 1
             return False
@@ -186,6 +193,8 @@ class DayAggregate:
             self.duplicates += 1
             return False
         seen.add(request_id)
+        if timed_out:
+            self.timed_out += 1
         key = (tenant, model_id, region)
         total = self.sums.get(key)
         if total is None:

@@ -15,6 +15,7 @@ from typing import Any
 from token_profiler.errors import (
     BadRequest,
     BedrockFailed,
+    BedrockReadTimeout,
     BedrockThrottled,
     BedrockTimeout,
     ModelAccessDenied,
@@ -72,6 +73,16 @@ def get_client(
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+def client_args(settings: Any) -> tuple[str | None, str, float, float]:
+    """``get_client``'s arguments from the settings: endpoint, region, connect and read timeouts."""
+    return (
+        settings.bedrock_url,
+        settings.bedrock_region,
+        settings.bedrock_connect_timeout,
+        settings.bedrock_read_timeout,
+    )
+
+
 @dataclass(frozen=True)
 class Result:
     text: str | None
@@ -110,7 +121,7 @@ def _call(fn, **kwargs: Any) -> dict[str, Any]:
         # model errors and 5xx are the provider's failure, not the caller's
         raise BedrockFailed(f"Bedrock failed: {detail}") from None
     except ReadTimeoutError:
-        raise BedrockTimeout("the model did not answer in time") from None
+        raise BedrockReadTimeout("the model did not answer in time") from None
     except (ConnectTimeoutError, BotoConnectionError, HTTPClientError):
         raise BedrockFailed("could not reach Bedrock") from None
 

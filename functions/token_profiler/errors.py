@@ -46,5 +46,26 @@ class BedrockTimeout(ProfilerError):
     status = 504
 
 
+class BedrockReadTimeout(BedrockTimeout):
+    """We stopped waiting; the model may still run to the end and be billed to the account."""
+
+
 class ConfigError(Exception):
     """A setting or the price table is wrong; raised at cold start, naming the key."""
+
+
+# What an error message may repeat of the caller's input: a few names, each cut short, and a count.
+ECHO_NAMES = 5
+ECHO_CHARS = 40
+
+
+def echo_names(names: list[str]) -> str:
+    """``a, b, c, ... (N in all)``: the first few names, each truncated, so a body of a million
+    unknown keys gets a short answer and a short log line."""
+    shown = [
+        name if len(name) <= ECHO_CHARS else name[: ECHO_CHARS - 3] + "..." for name in names[:ECHO_NAMES]
+    ]
+    text = ", ".join(shown)
+    if len(names) > ECHO_NAMES:
+        text += f", ... ({len(names)} in all)"
+    return text

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from token_profiler import bedrock, money
-from token_profiler.errors import BadRequest
+from token_profiler.errors import BadRequest, BedrockReadTimeout, echo_names
 from token_profiler.prices import Catalog, Model
 from token_profiler.settings import Settings
 from token_profiler.usage import Usage, usage_record
@@ -17,6 +18,25 @@ from token_profiler.usage import Usage, usage_record
 PARAMETERS = ("maxTokenCount", "temperature", "topP", "stopSequences")
 MAX_STOP_SEQUENCES = 4
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{2,255}$")
+# The output cap never goes below this (unless the model's own maximum is lower).
+MIN_OUTPUT_CAP = 256
+# Characters per token for an input Bedrock did not count: low, so the estimate errs high.
+CHARS_PER_TOKEN_ESTIMATE = 3
+
+
+def output_cap(model: Model, settings: Settings) -> int:
+    """The most output tokens a call may ask for: what the model generates before the Bedrock read
+    timeout at its speed (catalog ``output_tokens_per_second``, else OUTPUT_TOKENS_PER_SECOND),
+    clamped to [MIN_OUTPUT_CAP, the model's max_tokens]. A longer generation would run on, billed,
+    after the function gave up."""
+    limit = model.max_tokens or 8192
+    rate = model.output_tokens_per_second or settings.output_tokens_per_second
+    fits = int(settings.bedrock_read_timeout * rate)
+    return max(min(fits, limit), min(MIN_OUTPUT_CAP, limit))
+
+
+def estimate_input_tokens(inputs: str) -> int:
+    return math.ceil(len(inputs) / CHARS_PER_TOKEN_ESTIMATE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,7 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - {"inputs", "parameters"})
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown field(s): {echo_names(unknown)}")
     inputs = body.get("inputs")
     if not isinstance(inputs, str):
         raise BadRequest("inputs must be a string")
@@ -67,7 +87,7 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest("parameters must be a JSON object")
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown parameter(s): {echo_names(unknown)}")
     inference: dict[str, Any] = {}
     max_tokens = params.get("maxTokenCount")
     if max_tokens is not None:
@@ -76,7 +96,10 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         limit = model.max_tokens or 8192
         if not 1 <= max_tokens <= limit:
             raise BadRequest(f"parameters.maxTokenCount must be between 1 and {limit} for {model_id}")
-        inference["maxTokens"] = max_tokens
+    # Always bound the generation by what fits the deadline: a larger maxTokenCount (the seed's
+    # example asks 4096) is lowered to the cap, and without one the model's default is not used.
+    cap = output_cap(model, settings)
+    inference["maxTokens"] = min(max_tokens, cap) if max_tokens is not None else cap
     temperature = _number(params, "temperature", 0, 1)
     if temperature is not None:
         inference["temperature"] = temperature
@@ -103,15 +126,43 @@ class Outcome:
 
 
 def invoke(
-    request: Request, *, client: Any, settings: Settings, catalog: Catalog, tenant_id: str, request_id: str
+    request: Request,
+    *,
+    client: Any,
+    settings: Settings,
+    catalog: Catalog,
+    tenant_id: str,
+    request_id: str,
+    log_usage: Callable[[dict[str, Any]], None] | None = None,
 ) -> Outcome:
+    """Call the model; ``log_usage`` gets the usage record of the call, also when we gave up waiting
+    (then marked ``timed_out`` with the bounds the call may be billed for) before the 504."""
     started = time.monotonic()
-    if request.model.kind == "embedding":
-        result = bedrock.embed(client, request.model, request.model_id, request.inputs)
-        first: dict[str, Any] = {"embedding": result.embedding}
-    else:
-        result = bedrock.converse(client, request.model_id, request.inputs, request.inference)
-        first = {"generated_text": result.text}
+    try:
+        if request.model.kind == "embedding":
+            result = bedrock.embed(client, request.model, request.model_id, request.inputs)
+            first: dict[str, Any] = {"embedding": result.embedding}
+        else:
+            result = bedrock.converse(client, request.model_id, request.inputs, request.inference)
+            first = {"generated_text": result.text}
+    except BedrockReadTimeout:
+        if log_usage is not None:
+            bound = Usage(
+                input_tokens=estimate_input_tokens(request.inputs),
+                output_tokens=request.inference.get("maxTokens", 0),
+            )
+            log_usage(
+                usage_record(
+                    tenant_id=tenant_id,
+                    request_id=request_id,
+                    model_id=request.model_id,
+                    region=settings.bedrock_region,
+                    usage=bound,
+                    latency_ms=int((time.monotonic() - started) * 1000),
+                    timed_out=True,
+                )
+            )
+        raise
     latency_ms = int((time.monotonic() - started) * 1000)
     usage: Usage = result.usage
     quote = catalog.quote(request.model_id, settings.bedrock_region)
@@ -137,4 +188,6 @@ def invoke(
         usage=usage,
         latency_ms=latency_ms,
     )
+    if log_usage is not None:
+        log_usage(record)
     return Outcome(body=[first], record=record)

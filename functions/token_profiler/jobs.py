@@ -26,6 +26,8 @@ class RunSummary:
     lines_counted: int = 0
     lines_skipped: int = 0
     duplicates: int = 0
+    lines_timed_out: int = 0
+    lines_unpriced: int = 0
     tenants: int = 0
     rows_written: int = 0
     reports: list[str] = field(default_factory=list)
@@ -38,6 +40,8 @@ class RunSummary:
             "lines_counted": self.lines_counted,
             "lines_skipped": self.lines_skipped,
             "duplicates": self.duplicates,
+            "lines_timed_out": self.lines_timed_out,
+            "lines_unpriced": self.lines_unpriced,
             "tenants": self.tenants,
             "rows_written": self.rows_written,
             "reports": self.reports,
@@ -74,6 +78,14 @@ def run(
         summary.lines_counted += agg.lines_counted
         summary.lines_skipped += agg.lines_skipped
         summary.duplicates += agg.duplicates
+        summary.lines_timed_out += agg.timed_out
+        if agg.timed_out:
+            warnings = [
+                *warnings,
+                f"{agg.day}: {agg.timed_out} call(s) timed out; billed at their bounds (input estimated "
+                "when Bedrock gave none, output = maxTokens sent)",
+            ]
+        summary.lines_unpriced += sum(row["invocations"] for row in rows if row["unpriced"])
         summary.rows_written += table.put_rows(rows)
         summary.reports.append(put_report(s3_client, bucket, agg.day, rows))
         tenants.update(row["pk"] for row in rows)

@@ -43,6 +43,8 @@ class Model:
     max_tokens: int | None
     prices: dict[str, Price]
     profile_prices: dict[str, dict[str, Price]]
+    # generation speed, for the output cap that keeps a call inside the Bedrock read timeout
+    output_tokens_per_second: float | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ def _parse_model(model_id: str, raw: Any, where: str) -> Model:
     max_tokens = raw.get("max_tokens", 4096 if kind == "text" else None)
     if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
         raise ConfigError(f"{where}.max_tokens: must be a positive integer or null")
+    rate = raw.get("output_tokens_per_second")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0):
+        raise ConfigError(f"{where}.output_tokens_per_second: must be a positive number or absent")
     prices_raw = raw.get("prices", {})
     if not isinstance(prices_raw, dict):
         raise ConfigError(f"{where}.prices: must be an object keyed by region")
@@ -120,6 +125,7 @@ def _parse_model(model_id: str, raw: Any, where: str) -> Model:
         max_tokens=max_tokens,
         prices=prices,
         profile_prices=profile_prices,
+        output_tokens_per_second=float(rate) if rate is not None else None,
     )
 
 

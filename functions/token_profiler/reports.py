@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,18 @@ def report_key(day: str) -> str:
     return f"reports/{day}/usage.csv"
 
 
+# A cell a spreadsheet would run as a formula; a plain number (e.g. "-1.5") is left alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def _text(value: str) -> str:
+    """A tenant-controlled string made inert: a leading ' keeps a spreadsheet from running it."""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -35,6 +48,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return money.money_str(value)
+    if isinstance(value, str):
+        return _text(value)
     return str(value)
 
 

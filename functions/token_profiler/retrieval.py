@@ -13,7 +13,7 @@ from typing import Any
 from token_profiler import ROW_COSTS, ROW_COUNTS, money
 from token_profiler.auth import Caller
 from token_profiler.dates import days_between, parse_day
-from token_profiler.errors import BadRequest, Forbidden
+from token_profiler.errors import BadRequest, Forbidden, echo_names
 from token_profiler.storage import UsageTable
 
 FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token")
@@ -31,7 +31,7 @@ def parse_filters(body: Any) -> dict[str, Any]:
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - set(FILTERS))
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        raise BadRequest(f"unknown field(s): {echo_names(unknown)}")
     filters: dict[str, Any] = {}
     for name in ("tenant", "model_id"):
         value = body.get(name)
@@ -85,19 +85,30 @@ def _position(row: dict[str, Any]) -> tuple[str, str, str]:
     return (str(row.get("date", "")), str(row.get("pk", "")), str(row.get("model_id", "")))
 
 
-def encode_token(position: tuple[str, str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
+def encode_token(position: tuple[str, str, str] | dict[str, str]) -> str:
+    """A position (date, tenant, model) as a list, or the table key a scan stopped at as an object."""
+    value = list(position) if isinstance(position, tuple) else position
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-def decode_token(token: str) -> tuple[str, str, str]:
+def decode_token(token: str) -> tuple[str, str, str] | dict[str, str]:
     try:
         value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, binascii.Error):
         raise BadRequest("next_token is not valid") from None
+    if isinstance(value, dict):
+        if set(value) == {"pk", "sk"} and all(isinstance(v, str) and v for v in value.values()):
+            return {"pk": value["pk"], "sk": value["sk"]}
+        raise BadRequest("next_token is not valid")
     if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
         raise BadRequest("next_token is not valid")
     parse_day(value[0], "next_token")
     return (value[0], value[1], value[2])
+
+
+def _scans(tenant: str | None, start: dt.date | None, end: dt.date | None) -> bool:
+    """An admin listing of every tenant without a short date range pages through the table itself."""
+    return tenant is None and not (start and end and (end - start).days < MAX_INDEX_DAYS)
 
 
 def _sorted_rows(
@@ -113,25 +124,24 @@ def _sorted_rows(
     hi = end.isoformat() if end else None
     if after and (lo is None or after[0] > lo):
         lo = after[0]  # a continuation re-reads at most the day it stopped in
+    if lo and hi and lo > hi:
+        return  # a token past end_date: nothing is left (DynamoDB refuses BETWEEN with lo > hi)
     if tenant is not None:
         # one partition: DynamoDB returns it ordered by sk = "<date>#<model>", i.e. (date, model)
         yield from table.query_tenant(tenant, lo, hi, model_id)
-    elif lo and hi and (dt.date.fromisoformat(hi) - dt.date.fromisoformat(lo)).days < MAX_INDEX_DAYS:
+    else:
         for day in days_between(dt.date.fromisoformat(lo), dt.date.fromisoformat(hi)):
             yield from sorted(table.query_day(day.isoformat(), model_id), key=_position)
-    else:
-        rows = [
-            row
-            for row in table.scan_all(model_id)
-            if (lo is None or row.get("date", "") >= lo) and (hi is None or row.get("date", "") <= hi)
-        ]
-        yield from sorted(rows, key=_position)
 
 
 def retrieve(
     table: UsageTable, caller: Caller, body: Any, admin_group: str
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Items in (date, tenant, model) order, at most ``limit``, and a token for the next page (or None)."""
+    """Items in (date, tenant, model) order, at most ``limit``, and a token for the next page (or None).
+
+    An admin listing of every tenant without a date range shorter than MAX_INDEX_DAYS comes in the
+    table's own order instead, paged by DynamoDB (the token holds the key the scan stopped at).
+    """
     filters = parse_filters(body)
     model_id = filters.get("model_id")
     tenant = filters.get("tenant")
@@ -144,6 +154,19 @@ def retrieve(
     after = filters.get("next_token")
     items: list[dict[str, Any]] = []
     start, end = filters.get("start_date"), filters.get("end_date")
+    if _scans(tenant, start, end):  # admins only: a tenant always has ``tenant`` set
+        if isinstance(after, tuple):
+            raise BadRequest("next_token does not belong to these filters")
+        rows, last = table.scan_page(
+            limit,
+            after,
+            model_id,
+            start.isoformat() if start else None,
+            end.isoformat() if end else None,
+        )
+        return [present(row) for row in rows], encode_token(last) if last else None
+    if isinstance(after, dict):
+        raise BadRequest("next_token does not belong to these filters")
     for row in _sorted_rows(table, tenant, start, end, model_id, after):
         if not admin and row.get("pk") != caller.tenant_id:
             continue  # belt and braces: a tenant's answer holds its own partition only

@@ -38,10 +38,14 @@ class Settings:
     s3_bucket: str = ""
     table_name: str = ""
     retention_days: int = 400
+    log_retention_days: int = 30
     admin_group: str = "admin"
     max_range_days: int = 31
     bedrock_connect_timeout: float = 3.0
     bedrock_read_timeout: float = 20.0
+    output_tokens_per_second: float = 50.0
+    metrics_per_tenant: bool = False
+    admin_mfa: bool = False
     cors_origin: str = "*"
 
     @property
@@ -115,10 +119,14 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         s3_bucket=env.get("S3_BUCKET", "").strip(),
         table_name=env.get("TABLE_NAME", "").strip(),
         retention_days=_int(env, "RETENTION_DAYS", 400, 0, 36_500),
+        log_retention_days=_int(env, "LOG_RETENTION_DAYS", 30, 1, 3_653),
         admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
         max_range_days=_int(env, "MAX_RANGE_DAYS", 31, 1, 3_660),
         bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
+        output_tokens_per_second=_float(env, "OUTPUT_TOKENS_PER_SECOND", 50.0, 1.0, 10_000.0),
+        metrics_per_tenant=_bool(env, "METRICS_PER_TENANT"),
+        admin_mfa=_bool(env, "ADMIN_MFA"),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.

@@ -151,6 +151,48 @@ class UsageTable:
             ExpressionAttributeValues={":d": {"S": day}},
         )
 
-    def scan_all(self, model_id: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every row (admin listing without a date range only; never used to answer a tenant)."""
-        return self._rows(self.client.scan, model_id)
+    def scan_page(
+        self,
+        limit: int,
+        start_key: dict[str, str] | None = None,
+        model_id: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        """Up to ``limit`` rows in the table's own order, after ``start_key`` (the string key of the
+        last row a page ended on), and the key to continue from (None at the end).
+
+        DynamoDB keeps the position, so a page reads about ``limit`` items however deep it is
+        (admin listing only; never used to answer a tenant).
+        """
+        kwargs: dict[str, Any] = {"TableName": self.name}
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        conditions = []
+        if model_id:
+            names["#m"], values[":m"] = "model_id", {"S": model_id}
+            conditions.append("#m = :m")
+        if start or end:
+            names["#d"] = "date"
+            values[":lo"], values[":hi"] = {"S": start or "0000-00-00"}, {"S": end or "9999-99-99"}
+            conditions.append("#d BETWEEN :lo AND :hi")
+        if conditions:
+            kwargs.update(
+                FilterExpression=" AND ".join(conditions),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        if start_key:
+            kwargs["ExclusiveStartKey"] = {name: {"S": value} for name, value in start_key.items()}
+        rows: list[dict[str, Any]] = []
+        while True:
+            # Limit counts items read, so a page never reads more than it may still answer
+            kwargs["Limit"] = limit - len(rows)
+            page = self.client.scan(**kwargs)
+            rows += [from_item(item) for item in page.get("Items", [])]
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return rows, None
+            if len(rows) >= limit:
+                return rows, {name: value["S"] for name, value in last.items()}
+            kwargs["ExclusiveStartKey"] = last

@@ -18,10 +18,21 @@ class Usage:
 
 
 def usage_record(
-    *, tenant_id: str, request_id: str, model_id: str, region: str, usage: Usage, latency_ms: int
+    *,
+    tenant_id: str,
+    request_id: str,
+    model_id: str,
+    region: str,
+    usage: Usage,
+    latency_ms: int,
+    timed_out: bool = False,
 ) -> dict:
-    """The ``token_usage`` object logged as ``logger.info(USAGE_MARKER, extra={"token_usage": ...})``."""
-    return {
+    """The ``token_usage`` object logged as ``logger.info(USAGE_MARKER, extra={"token_usage": ...})``.
+
+    ``timed_out`` (optional, only written when true): we stopped waiting for Bedrock, so the counts
+    are bounds (input estimated when Bedrock gave none, output = the maxTokens sent), billed as is.
+    """
+    record = {
         "schema_version": USAGE_SCHEMA_VERSION,
         "tenant_id": tenant_id,
         "request_id": request_id,
@@ -33,6 +44,9 @@ def usage_record(
         "cache_write_input_tokens": usage.cache_write_input_tokens,
         "latency_ms": latency_ms,
     }
+    if timed_out:
+        record["timed_out"] = True
+    return record
 
 
 __all__ = ["USAGE_MARKER", "TOKEN_FIELDS", "Usage", "usage_record"]

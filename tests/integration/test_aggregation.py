@@ -361,7 +361,10 @@ def test_manual_run_aggregates_today_by_default(stack, manual):
     assert_rows_match(stack.items(), day, expected_rows(records))
 
 
-@pytest.mark.parametrize("groups", [None, "", "users", "administrators", "[users, guests]", ["users"]])
+@pytest.mark.parametrize(
+    "groups",
+    [None, "", "users", "administrators", "[users, guests]", ["users"], "x,admin", "[admin]", "users,admin"],
+)
 def test_manual_run_is_for_admins_only(stack, manual, groups):
     stack.put_lines(generate(utc_today(), 10, seed=7)[0])
     status, payload = manual(groups=groups)
@@ -370,7 +373,7 @@ def test_manual_run_is_for_admins_only(stack, manual, groups):
 
 
 @pytest.mark.parametrize(
-    "groups", ["admin", "[admin, users]", "users,admin", ["users", "admin"], '["admin"]']
+    "groups", ["admin", "[admin, users]", "[x,admin, admin]", ["users", "admin"], ["[admin]", "admin"]]
 )
 def test_every_shape_of_the_groups_claim_is_understood(stack, manual, groups):
     assert manual(groups=groups)[0] == 200
@@ -414,3 +417,78 @@ def test_manual_run_rejects_bad_dates(stack, manual, body, raw, fragment):
     assert status == 400
     assert fragment in payload["message"] and payload["request_id"] == "req-manual"
     assert stack.items() == []
+
+
+@pytest.mark.parametrize(
+    "body", [{"date": "0001-01-01"}, {"start_date": "1969-12-30", "end_date": "1970-01-02"}]
+)
+def test_a_day_before_1970_gets_400_naming_the_days_held(stack, manual, monkeypatch, body):
+    status, payload = manual(body=body)
+    today = utc_today()
+    first = today - dt.timedelta(days=29)  # LOG_RETENTION_DAYS defaults to 30
+    assert status == 400
+    assert f"{first.isoformat()} to {today.isoformat()}" in payload["message"]
+    assert stack.items() == []
+
+
+def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
+    today = utc_today()
+    noon = int(dt.datetime.combine(today, dt.time(0, 0, 1), tzinfo=dt.UTC).timestamp() * 1000)
+    sonnet = "anthropic.claude-3-sonnet-20240229-v1:0"
+    stack.put_lines(
+        [
+            (
+                noon,
+                usage_line(
+                    tenant="t",
+                    request_id="slow",
+                    model_id=sonnet,
+                    input_tokens=34,
+                    output_tokens=1000,
+                    timed_out=True,
+                ),
+            ),  # noqa: E501
+            (
+                noon + 1,
+                usage_line(tenant="t", request_id="ok", model_id=sonnet, input_tokens=10, output_tokens=20),
+            ),
+        ]
+    )
+    status, payload = manual()
+    assert status == 200
+    assert payload["summary"]["lines_timed_out"] == 1
+    assert any("timed out" in w for w in payload["summary"]["warnings"])
+    (item,) = stack.items()
+    assert (item["input_tokens"]["N"], item["output_tokens"]["N"]) == ("44", "1020")
+    # 44 x 0.003 / 1000 + 1020 x 0.015 / 1000 = 0.000132 + 0.0153
+    assert item["total_cost"]["N"] == "0.015432"
+
+
+def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
+    from tests.integration.test_invoke_model import emf_records
+
+    today = utc_today()
+    start = int(dt.datetime.combine(today, dt.time(0, 0, 1), tzinfo=dt.UTC).timestamp() * 1000)
+    stack.put_lines(
+        [
+            (
+                start,
+                usage_line(
+                    tenant="t", request_id="a", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                ),
+            ),  # noqa: E501
+            (
+                start + 1,
+                usage_line(
+                    tenant="t", request_id="b", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                ),
+            ),  # noqa: E501
+            (start + 2, '{"message":"TOKEN_USAGE","token_usage":{"schema_version":1}}'),
+        ]
+    )
+    capsys.readouterr()
+    status, payload = manual()
+    assert status == 200 and payload["summary"]["lines_unpriced"] == 2
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["_dimensions"] == ["service"]
+    assert (record["AggregationSucceeded"], record["UnpricedLines"], record["RejectedLines"]) == (1, 2, 1)

@@ -85,7 +85,7 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
             "modelId": SONNET,
             "messages": [{"role": "user", "content": [{"text": PROMPT}]}],
             "inferenceConfig": {
-                "maxTokens": 4096,
+                "maxTokens": 1000,  # the seed's 4096, lowered to what fits 20 s at 50 tokens/s
                 "temperature": 0.8,
                 "topP": 0.9,
                 "stopSequences": ["Human:"],
@@ -141,12 +141,12 @@ def test_cache_tokens_of_a_profile_id_are_reported_and_priced(invoke):
     assert (usage["cache_read_input_tokens"], usage["cache_write_input_tokens"]) == (1000, 2000)
 
 
-def test_tenant_falls_back_to_the_username(invoke):
+def test_a_user_without_a_tenant_gets_403_and_spends_nothing(invoke):
     s = invoke()
-    s["stubber"].add_response("converse", converse_response())
-    s["call"](claims=claims_for(None, username="alice"))
-    (line,) = usage_lines(s["logs"])
-    assert line["token_usage"]["tenant_id"] == "alice"
+    response, payload = s["call"](claims=claims_for(None, username="tenant-2"))
+    assert response["statusCode"] == 403 and "user has no tenant" in payload["message"]
+    assert usage_lines(s["logs"]) == []
+    s["stubber"].assert_no_pending_responses()  # Bedrock was never called
 
 
 def stream(payload: dict) -> StreamingBody:
@@ -290,7 +290,32 @@ def test_timeouts_and_connection_errors(invoke, monkeypatch, error, status):
     monkeypatch.setattr(s["client"], "converse", fail)
     response, payload = s["call"]()
     assert response["statusCode"] == status and payload["message"]
-    assert usage_lines(s["logs"]) == []
+    if status == 502:  # could not reach Bedrock: nothing ran, nothing to bill
+        assert usage_lines(s["logs"]) == []
+
+
+def test_a_read_timeout_writes_a_timed_out_usage_line_with_the_bounds(invoke, monkeypatch):
+    # defect 11: Bedrock may still run (and bill) a call we stopped waiting for
+    s = invoke()
+    sent = {}
+
+    def hang(**kwargs):
+        sent.update(kwargs)
+        raise ReadTimeoutError(endpoint_url="http://127.0.0.1:1")
+
+    monkeypatch.setattr(s["client"], "converse", hang)
+    prompt = "y" * 100
+    response, payload = s["call"](
+        body={"inputs": prompt, "parameters": {"maxTokenCount": 700}}, request_id="req-slow"
+    )
+    assert response["statusCode"] == 504
+    assert sent["inferenceConfig"]["maxTokens"] == 700
+    (line,) = usage_lines(s["logs"])
+    usage = line["token_usage"]
+    assert usage["timed_out"] is True and usage["request_id"] == "req-slow"
+    # input estimated at 3 characters a token, rounded up: 100 / 3 -> 34; output = the bound sent
+    assert (usage["input_tokens"], usage["output_tokens"]) == (34, 700)
+    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 1
 
 
 LONG = "x" * 101
@@ -422,3 +447,57 @@ def test_without_an_api_gateway_request_id_the_lambda_request_id_is_used(invoke)
     context = LambdaContext(aws_request_id="lambda-req-1")
     assert s["module"].lambda_handler(event, context)["statusCode"] == 200
     assert usage_lines(s["logs"])[0]["token_usage"]["request_id"] == "lambda-req-1"
+
+
+# -- metrics in embedded metric format (issue 13, operations) --------------------------------------
+
+
+def emf_records(text: str) -> list[dict]:
+    """The EMF documents powertools Metrics printed: {dimension and metric names: values}."""
+    found = []
+    for raw in text.splitlines():
+        if raw.startswith("{") and '"_aws"' in raw:
+            record = json.loads(raw)
+            (directive,) = record["_aws"]["CloudWatchMetrics"]
+            record["_namespace"], record["_dimensions"] = directive["Namespace"], directive["Dimensions"][0]
+            for metric in directive["Metrics"]:  # powertools writes each value as a list of one
+                value = record[metric["Name"]]
+                record[metric["Name"]] = value[0] if isinstance(value, list) and len(value) == 1 else value
+            found.append(record)
+    return found
+
+
+def test_a_call_emits_calls_tokens_and_cost_per_model(invoke, capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockTokenProfiler/test")
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response(i=10, o=282))
+    capsys.readouterr()
+    response, _ = s["call"]()
+    assert response["statusCode"] == 200
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["_namespace"] == "BedrockTokenProfiler/test"
+    assert sorted(record["_dimensions"]) == ["model_id", "service"] and record["model_id"] == SONNET
+    # 10 x 0.003 / 1000 + 282 x 0.015 / 1000 = 0.00426
+    assert (record["Calls"], record["InputTokens"], record["OutputTokens"]) == (1, 10, 282)
+    assert record["CostUSD"] == pytest.approx(0.00426)
+    assert "tenant_id" not in record  # per-tenant dimensions stay off unless METRICS_PER_TENANT
+
+
+def test_per_tenant_metrics_are_a_second_record(invoke, capsys):
+    s = invoke(METRICS_PER_TENANT="true")
+    s["stubber"].add_response("converse", converse_response(i=7, o=3))
+    capsys.readouterr()
+    s["call"]()
+    by_model, by_tenant = sorted(emf_records(capsys.readouterr().out), key=lambda r: len(r["_dimensions"]))
+    assert "tenant_id" not in by_model["_dimensions"]
+    assert sorted(by_tenant["_dimensions"]) == ["model_id", "service", "tenant_id"]
+    assert (by_tenant["tenant_id"], by_tenant["InputTokens"], by_tenant["OutputTokens"]) == ("tenant-1", 7, 3)
+
+
+def test_a_throttled_call_is_counted_for_the_alarm(invoke, capsys):
+    s = invoke()
+    s["stubber"].add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
+    capsys.readouterr()
+    assert s["call"]()[0]["statusCode"] == 429
+    (record,) = emf_records(capsys.readouterr().out)
+    assert record["BedrockThrottles"] == 1 and record["_dimensions"] == ["service"]

@@ -331,6 +331,55 @@ def test_state_follows_the_first_deployment_rules(run):
     log_format = json.loads(stage["values"]["access_log_settings"][0]["format"])
     assert log_format["sub"] == "$context.authorizer.claims.sub"
     assert not any("cognito:" in value or "custom:" in value for value in log_format.values())
+def test_billing_data_is_protected_by_default(run):
+    # issue 13, defect 10: the ledger and who may spend are protected; reports are not force-destroyed
+    table = run.client("dynamodb").describe_table(TableName=run.outputs["table_name"])["Table"]
+    assert table.get("DeletionProtectionEnabled") is True
+    pool = run.client("cognito-idp").describe_user_pool(UserPoolId=run.outputs["user_pool_id"])["UserPool"]
+    assert pool.get("DeletionProtection") == "ACTIVE"
+    assert pool.get("MfaConfiguration") == "OPTIONAL"  # ADMIN_MFA: admins can enrol TOTP
+    tfvars = json.loads(run.stack.tfvars.read_text())
+    assert (tfvars["deletion_protection"], tfvars["force_destroy"]) == (True, False)
+
+
+def test_alarms_dashboard_and_dead_letter_queue(run):
+    cloudwatch = run.client("cloudwatch")
+    alarms = {
+        a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="tftest_")["MetricAlarms"]
+    }
+    expected = {
+        "api_5xx_rate",
+        "bedrock_throttling",
+        "aggregator_errors",
+        "aggregation_missing",
+        "dead_letters",
+        "unpriced_lines",
+        "rejected_lines",
+    }
+    assert set(alarms) == {f"tftest_{key}" for key in expected}
+    topics = [
+        t["TopicArn"] for t in run.client("sns").list_topics()["Topics"] if "tftest_alarms" in t["TopicArn"]
+    ]
+    assert len(topics) == 1
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == topics, alarm["AlarmName"]
+    missing = alarms["tftest_aggregation_missing"]
+    assert missing["Period"] * missing["EvaluationPeriods"] == 26 * 3600
+    assert missing["TreatMissingData"] == "breaching"
+    assert cloudwatch.get_dashboard(DashboardName="tftest")["DashboardBody"]
+    schedule = run.client("scheduler").get_schedule(Name="tftest_cost_tracking")["Target"]
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] == 3
+    assert schedule["DeadLetterConfig"]["Arn"].endswith(":tftest_cost_tracking_dlq")
+
+
+def test_protection_is_turned_off_and_applied_before_destroy(run):
+    # what docs/terraform.md tells an operator to do before make destroy
+    tfvars = json.loads(run.stack.tfvars.read_text())
+    tfvars.update(deletion_protection=False)
+    run.stack.tfvars.write_text(json.dumps(tfvars, indent=2) + "\n")
+    tf.apply(run.stack)
+    table = run.client("dynamodb").describe_table(TableName=run.outputs["table_name"])["Table"]
+    assert table.get("DeletionProtectionEnabled") is False
 
 
 def test_destroy_leaves_nothing(run):

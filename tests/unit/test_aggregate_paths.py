@@ -64,10 +64,11 @@ def both_paths(messages) -> tuple[DayAggregate, DayAggregate]:
     for message in messages:
         assert fast._add_fast(message) == checked._add_checked(message), repr(message)
     assert fast.sums == checked.sums
-    assert (fast.lines_skipped, fast.duplicates, fast.seen) == (
+    assert (fast.lines_skipped, fast.duplicates, fast.seen, fast.timed_out) == (
         checked.lines_skipped,
         checked.duplicates,
         checked.seen,
+        checked.timed_out,
     )
     for sums in fast.sums.values():
         assert all(type(n) is int for n in sums)
@@ -335,3 +336,19 @@ def test_without_msgspec_the_standard_library_does_everything(monkeypatch):
     )
     catalog = load_catalog()
     assert stdlib.build_rows(without, catalog) == aggregate.build_rows(with_, catalog)
+
+
+def test_timed_out_lines_are_counted_with_their_bounds_by_both_paths():
+    # defect 11: the optional, additive timed_out field; lines without it read as before
+    messages = [
+        line(request_id="a", input_tokens=34, output_tokens=700, timed_out=True),
+        line(request_id="b", input_tokens=10, output_tokens=5),
+        line(request_id="c", input_tokens=1, output_tokens=2, timed_out=False),
+        line(request_id="d", input_tokens=3, output_tokens=4, timed_out=True, compact=False),
+        line(request_id="e", input_tokens=9, output_tokens=9, timed_out="yes"),  # not a boolean
+        line(request_id="f", input_tokens=9, output_tokens=9, timed_out=1),
+    ]
+    fast, checked = both_paths(messages)
+    assert fast.timed_out == 2
+    assert fast.lines_skipped == 2
+    assert fast.sums == {("t1", SONNET, "us-east-1"): [34 + 10 + 1 + 3, 700 + 5 + 2 + 4, 0, 0, 4]}

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from token_profiler import dates, settings
 from token_profiler.auth import caller_from_claims, parse_groups
-from token_profiler.errors import BadRequest, ConfigError, Unauthorized
+from token_profiler.errors import BadRequest, ConfigError, Forbidden, Unauthorized
 from token_profiler.invoke import parse_request
 from token_profiler.storage import UsageTable, from_item, table_schema, to_item
 
@@ -112,23 +112,43 @@ def test_day_bounds_cover_the_whole_utc_day():
     [
         ("admin", {"admin"}),
         ("[admin, users]", {"admin", "users"}),
-        ("admin,users", {"admin", "users"}),
-        ('["admin","users"]', {"admin", "users"}),
         (["admin"], {"admin"}),
+        (["x,admin", "[admin]"], {"x,admin", "[admin]"}),
         ("", set()),
         (None, set()),
         ("administrators", {"administrators"}),
+        # one group whose name holds separators stays that one name (defect 7)
+        ("x,admin", {"x,admin"}),
+        ("[admin]", {"[admin]"}),
+        ('"admin"', {'"admin"'}),
+        ('["admin","users"]', {'["admin","users"]'}),
+        # several groups, one of them with separators in its name, as API Gateway REST joins them
+        ("[x,admin, users]", {"x,admin", "users"}),
+        ("[[admin], users]", {"[admin]", "users"}),
+        ("[admin,, users]", {"admin,", "users"}),
     ],
 )
 def test_groups_claim_shapes(raw, groups):
     assert parse_groups(raw) == groups
 
 
-def test_tenant_claim_then_username():
+@pytest.mark.parametrize("raw", ["x,admin", "[admin]", "admin,x", " admin", "admin ", '"admin"', "[x,admin]"])
+def test_only_the_exact_group_name_grants_admin(raw):
+    claims = {"custom:tenant_id": "acme", "cognito:groups": raw}
+    assert not caller_from_claims(claims).is_member("admin")
+    assert caller_from_claims({**claims, "cognito:groups": f"[{raw}, admin]"}).is_member("admin")
+
+
+def test_the_tenant_comes_from_the_tenant_attribute_only():
     assert caller_from_claims({"custom:tenant_id": "acme", "cognito:username": "bob"}).tenant_id == "acme"
-    assert caller_from_claims({"custom:tenant_id": " ", "cognito:username": "bob"}).tenant_id == "bob"
-    with pytest.raises(Unauthorized):
-        caller_from_claims({"email": "bob@example.com"})
+    # no fallback to the user name: a user named like a tenant must not read or spend as it (defect 8)
+    for claims in (
+        {"custom:tenant_id": " ", "cognito:username": "tenant-2"},
+        {"cognito:username": "tenant-2", "cognito:groups": "admin"},
+        {"custom:tenant_id": 7, "cognito:username": "tenant-2"},
+    ):
+        with pytest.raises(Forbidden, match="user has no tenant"):
+            caller_from_claims(claims)
     with pytest.raises(Unauthorized):
         caller_from_claims(None)
 
@@ -146,11 +166,42 @@ def test_parameters_map_to_converse_names():
 
 
 def test_max_tokens_limit_comes_from_the_catalog():
-    s = settings.load("invoke_model", {})
+    # a fast generator and the longest read timeout: the catalog's maximum is what binds
+    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "24", "OUTPUT_TOKENS_PER_SECOND": "5000"})
     ok = {"inputs": "hi", "parameters": {"maxTokenCount": 64000}}
     parse_request("us.anthropic.claude-sonnet-4-20250514-v1:0", ok, s, s.catalog)
     with pytest.raises(BadRequest, match="2048"):
         parse_request("meta.llama3-8b-instruct-v1:0", ok, s, s.catalog)
+
+
+def test_output_tokens_are_capped_to_what_fits_the_bedrock_deadline():
+    # defect 11: 64,000 tokens at 50 tokens/s would take 21 minutes; the read timeout is 20 s
+    s = settings.load("invoke_model", {})
+    sonnet4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+
+    def sent(tokens):
+        body = {"inputs": "hi", "parameters": {"maxTokenCount": tokens}}
+        return parse_request(sonnet4, body, s, s.catalog).inference["maxTokens"]
+
+    # 20 s x 50 tokens/s = 1000: more is lowered to it (the seed's own example asks 4096)
+    assert (sent(64000), sent(4096), sent(1001), sent(1000), sent(999)) == (1000, 1000, 1000, 1000, 999)
+    # without maxTokenCount the cap is sent, so the model's own default cannot run past the deadline
+    assert parse_request(sonnet4, {"inputs": "hi"}, s, s.catalog).inference == {"maxTokens": 1000}
+    slow = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "8", "OUTPUT_TOKENS_PER_SECOND": "10"})
+    assert parse_request(sonnet4, {"inputs": "hi"}, slow, slow.catalog).inference == {"maxTokens": 256}
+
+
+def test_a_model_rate_in_the_catalog_sets_its_cap():
+    from token_profiler.invoke import output_cap
+    from token_profiler.prices import load_catalog
+
+    overrides = '{"anthropic.claude-3-haiku-20240307-v1:0": {"output_tokens_per_second": 150}}'
+    catalog = load_catalog(overrides)
+    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "10"})
+    assert output_cap(catalog.resolve("anthropic.claude-3-haiku-20240307-v1:0"), s) == 1500
+    assert output_cap(catalog.resolve("anthropic.claude-3-sonnet-20240229-v1:0"), s) == 500
+    with pytest.raises(ConfigError, match="output_tokens_per_second"):
+        load_catalog('{"anthropic.claude-3-haiku-20240307-v1:0": {"output_tokens_per_second": 0}}')
 
 
 def test_items_round_trip_exact_numbers():
@@ -186,3 +237,36 @@ def test_writer_gives_up_loudly_after_bounded_retries():
     with pytest.raises(RuntimeError, match="1 item"):
         table.put_rows([{"pk": "a", "sk": "b"}])
     assert table.retries == 4
+
+
+@pytest.mark.parametrize(
+    "body", [{"date": "0001-01-01"}, {"start_date": "1969-12-31", "end_date": "1970-01-01"}]
+)
+def test_days_before_1970_get_400_naming_the_days_that_can_be_aggregated(body):
+    today = dt.date(2026, 11, 30)
+    with pytest.raises(BadRequest) as caught:
+        dates.aggregation_days(body, today, 31, now=today)
+    assert "1970-01-01 to 2026-11-30" in caught.value.message
+
+
+def test_days_older_than_the_log_retention_are_refused():
+    today = dt.date(2026, 11, 30)
+    earliest = dates.aggregatable_since(today, 30)
+    # 30 days of retention hold today and the 29 days before it whole
+    assert earliest == dt.date(2026, 11, 1)
+    assert dates.aggregatable_since(today, 1) == today
+    assert dates.aggregatable_since(dt.date(1970, 1, 5), 3653) == dt.date(1970, 1, 1)
+    assert dates.aggregation_days({"date": "2026-11-01"}, today, 31, now=today, earliest=earliest) == [
+        dt.date(2026, 11, 1)
+    ]
+    for body in ({"date": "2026-10-31"}, {"start_date": "2026-10-31", "end_date": "2026-11-02"}):
+        with pytest.raises(BadRequest, match="2026-11-01 to 2026-11-30"):
+            dates.aggregation_days(body, today, 31, now=today, earliest=earliest)
+
+
+def test_log_retention_setting():
+    env = {"LOG_GROUP_API": "g", "S3_BUCKET": "b", "TABLE_NAME": "t"}
+    assert settings.load("cost_tracking", env).log_retention_days == 30
+    assert settings.load("cost_tracking", {**env, "LOG_RETENTION_DAYS": "365"}).log_retention_days == 365
+    with pytest.raises(ConfigError, match="LOG_RETENTION_DAYS"):
+        settings.load("cost_tracking", {**env, "LOG_RETENTION_DAYS": "0"})

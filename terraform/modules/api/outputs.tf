@@ -37,3 +37,8 @@ output "execution_log_group_name" {
   description = "Log group of the stage's execution logs (API-Gateway-Execution-Logs_<id>/<stage>)."
   value       = aws_cloudwatch_log_group.execution.name
 }
+
+output "api_name" {
+  description = "Name of the REST API (the ApiName dimension of its CloudWatch metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}

@@ -41,7 +41,19 @@ resource "aws_cognito_user_pool" "this" {
     }
   }
 
-  deletion_protection = "INACTIVE" # make destroy removes the whole deployment
+  # The pool holds who may spend as which tenant: protected unless a demo stack turns it off.
+  deletion_protection = var.deletion_protection ? "ACTIVE" : "INACTIVE"
+
+  # TOTP for admins (ADMIN_MFA): OPTIONAL lets each user enrol; the API grants admin rights only
+  # to users whose sign-in asks for it (see docs/api.md).
+  mfa_configuration = var.admin_mfa ? "OPTIONAL" : "OFF"
+
+  dynamic "software_token_mfa_configuration" {
+    for_each = var.admin_mfa ? [true] : []
+    content {
+      enabled = true
+    }
+  }
 
   tags = var.tags
 }

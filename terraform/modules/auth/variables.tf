@@ -58,3 +58,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "deletion_protection" {
+  description = "Deletion protection of the user pool (DELETION_PROTECTION); turn off and apply before destroy."
+  type        = bool
+  default     = true
+}
+
+variable "admin_mfa" {
+  description = "Offer TOTP MFA (mfa_configuration OPTIONAL) so admins can enrol (ADMIN_MFA)."
+  type        = bool
+  default     = true
+}

@@ -38,7 +38,8 @@ resource "aws_dynamodb_table" "this" {
     enabled = true
   }
 
-  deletion_protection_enabled = false # make destroy removes the whole deployment
+  # The table is the billing ledger: protected unless a demo stack turns it off.
+  deletion_protection_enabled = var.deletion_protection
 
   tags = var.tags
 }
@@ -48,6 +49,7 @@ module "reports" {
 
   name            = var.bucket_name
   noncurrent_days = var.report_version_days
+  force_destroy   = var.force_destroy # the reports are billing records: kept unless a demo stack says so
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
   tags                               = var.tags

@@ -47,3 +47,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "deletion_protection" {
+  description = "Deletion protection of the usage table (DELETION_PROTECTION); turn off and apply before destroy."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Let destroy delete the reports bucket with its billing records (FORCE_DESTROY; demo and test stacks)."
+  type        = bool
+  default     = false
+}

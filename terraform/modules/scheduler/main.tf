@@ -27,11 +27,26 @@ resource "aws_iam_role" "this" {
   tags = var.tags
 }
 
+# Runs that still fail after the retries land here, so a missed day is visible (an alarm watches it).
+resource "aws_sqs_queue" "dead_letter" {
+  name                      = "${var.name}_cost_tracking_dlq"
+  message_retention_seconds = 1209600 # 14 days, SQS's longest: time to notice and rerun the day
+  sqs_managed_sse_enabled   = true
+
+  tags = var.tags
+}
+
 data "aws_iam_policy_document" "this" {
   statement {
     sid       = "InvokeAggregator"
     actions   = ["lambda:InvokeFunction"]
     resources = [var.function_arn, "${var.function_arn}:*"]
+  }
+
+  statement {
+    sid       = "DeadLetterFailedRuns"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
   }
 }
 
@@ -60,8 +75,12 @@ resource "aws_scheduler_schedule" "this" {
 
     # A rerun gives the same rows (idempotent aggregation), so retrying is safe.
     retry_policy {
-      maximum_retry_attempts       = 3
+      maximum_retry_attempts       = var.retry_attempts
       maximum_event_age_in_seconds = 3600
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dead_letter.arn
     }
   }
 }

@@ -41,3 +41,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "retry_attempts" {
+  description = "Retries of a failed run before it goes to the dead-letter queue."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.retry_attempts >= 0 && var.retry_attempts <= 185
+    error_message = "retry_attempts must be 0-185 (EventBridge Scheduler's range)."
+  }
+}
