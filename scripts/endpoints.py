@@ -23,10 +23,20 @@ SERVICE_ENDPOINTS: dict[str, str] = {
     "logs": "logs",  # cost_tracking(_manual): FilterLogEvents
     "dynamodb": GATEWAY,  # usage table
     "s3": GATEWAY,  # CSV reports
+    "cognito-idp": "cognito-idp",  # admin routes under ADMIN_MFA: AdminGetUser
+}
+
+# Endpoints only a feature's calls need: Terraform adds them when the feature (configs.json key) is on.
+FEATURE_ENDPOINTS: dict[str, str] = {
+    "cognito-idp": "ADMIN_MFA",
 }
 
 REQUIRED_INTERFACE_ENDPOINTS: list[str] = sorted(
-    {endpoint for endpoint in SERVICE_ENDPOINTS.values() if endpoint != GATEWAY}
+    {
+        endpoint
+        for endpoint in SERVICE_ENDPOINTS.values()
+        if endpoint != GATEWAY and endpoint not in FEATURE_ENDPOINTS
+    }
 )
 GATEWAY_ENDPOINTS: list[str] = sorted(
     service for service, endpoint in SERVICE_ENDPOINTS.items() if endpoint == GATEWAY

@@ -331,6 +331,8 @@ def test_state_follows_the_first_deployment_rules(run):
     log_format = json.loads(stage["values"]["access_log_settings"][0]["format"])
     assert log_format["sub"] == "$context.authorizer.claims.sub"
     assert not any("cognito:" in value or "custom:" in value for value in log_format.values())
+
+
 def test_billing_data_is_protected_by_default(run):
     # issue 13, defect 10: the ledger and who may spend are protected; reports are not force-destroyed
     table = run.client("dynamodb").describe_table(TableName=run.outputs["table_name"])["Table"]

@@ -12,7 +12,13 @@ import pytest
 from scripts import config as config_module
 from scripts.build import FUNCTIONS
 from scripts.config import ROOT, ConfigError, load_configs, validate_entry
-from scripts.endpoints import GATEWAY, GATEWAY_ENDPOINTS, REQUIRED_INTERFACE_ENDPOINTS, SERVICE_ENDPOINTS
+from scripts.endpoints import (
+    FEATURE_ENDPOINTS,
+    GATEWAY,
+    GATEWAY_ENDPOINTS,
+    REQUIRED_INTERFACE_ENDPOINTS,
+    SERVICE_ENDPOINTS,
+)
 from tests.terraform.iam_derive import derive_services
 
 pytestmark = pytest.mark.unit
@@ -43,9 +49,17 @@ def test_every_service_the_code_calls_has_its_endpoint_declared():
 
 
 def test_required_endpoints_are_what_the_calls_need():
-    expected = {SERVICE_ENDPOINTS[s] for s in called_services()} - {GATEWAY}
+    expected = {SERVICE_ENDPOINTS[s] for s in called_services()} - {GATEWAY} - set(FEATURE_ENDPOINTS)
     assert set(REQUIRED_INTERFACE_ENDPOINTS) == expected == {"bedrock-runtime", "logs"}
     assert set(GATEWAY_ENDPOINTS) == {"s3", "dynamodb"}
+
+
+@pytest.mark.parametrize(("endpoint", "key"), sorted(FEATURE_ENDPOINTS.items()))
+def test_a_feature_endpoint_is_added_when_its_feature_is_on(endpoint, key):
+    """An endpoint only one feature's calls need is not required, but Terraform adds it with the feature."""
+    variable = key.lower()
+    main = (ROOT / "terraform" / "main.tf").read_text()
+    assert re.search(rf'var\.{variable} \? \[[^\]]*"{re.escape(endpoint)}"', main), (endpoint, key)
 
 
 def test_defaults_hold_only_what_is_used():
