@@ -5,10 +5,6 @@
 - With BTP_FUZZ_BEDROCK_URL set (the fault run), each /invoke_model call first sets one Bedrock
   fault on the emulator, in turn, and a valid generated request gets an enabled model id, so that
   it reaches Bedrock and meets the fault.
-- Known defect, skipped until its fix lands: issue 13's defect 5 (a date before 1970 sent to
-  /cost_track_manual makes FilterLogEvents' startTime negative, and the caller gets a 500). Cases
-  that send one are dropped here; test_schemathesis.py's strict xfail test starts to fail as soon
-  as the fix answers 400, and then this filter must go.
 - The check `only_documented_server_errors` allows the two 5xx the API documents for Bedrock's
   failures (502, 504) and nothing else; the fault run uses it instead of `not_a_server_error`.
 """
@@ -18,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import threading
 
 import requests
@@ -33,22 +28,11 @@ MODELS = itertools.cycle(
     ["amazon.nova-micro-v1:0", "amazon.titan-embed-text-v2:0", "meta.llama3-8b-instruct-v1:0"]
 )
 DOCUMENTED_SERVER_ERRORS = {502, 504}
-KNOWN_DEFECT_BEFORE = "1970-01-01"  # issue 13, defect 5
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LOCK = threading.Lock()
 
 
 def _negative(case) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_negative
-
-
-@schemathesis.hook
-def filter_case(context, case):
-    """Drops the cases of the known defect (see above); every other case runs."""
-    if case.operation.path != "/cost_track_manual" or not isinstance(case.body, dict):
-        return True
-    days = [case.body.get(name) for name in ("date", "start_date")]
-    return not any(isinstance(d, str) and DAY.match(d) and d < KNOWN_DEFECT_BEFORE for d in days)
 
 
 @schemathesis.hook

@@ -173,12 +173,6 @@ def test_fuzz_invoke_under_bedrock_faults(local_stack, tmp_path, tenant_token, e
     assert statuses[200] == 0, statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13, defect 5: a date before 1970 makes FilterLogEvents' startTime negative and the "
-    "caller gets a 500 (schemathesis found it; its runs skip such dates until the fix lands, see "
-    "schemathesis_hooks.filter_case). When this passes, remove the xfail and the filter.",
-)
 def test_a_date_before_1970_is_a_400_not_a_500(e2e):
     response = e2e.post("cost_track_manual", e2e.admin_token(), {"date": "1969-12-31"})
     assert response.status_code == 400, (response.status_code, response.text)
