@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aws_lambda_powertools import Logger
-from token_profiler import dates, jobs, settings
+from aws_lambda_powertools import Logger, Metrics
+from token_profiler import METRICS_NAMESPACE, dates, jobs, settings
 
 SETTINGS = settings.load("cost_tracking")
 logger = Logger()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 def _request(event) -> dict:
@@ -20,9 +21,10 @@ def _request(event) -> dict:
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics
 def lambda_handler(event, context):
     today = dates.today()
     days = dates.aggregation_days(
         _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
     )
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    return jobs.run_and_answer(days, SETTINGS, logger, metrics)

@@ -7,10 +7,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from token_profiler import USAGE_MARKER, settings
 from token_profiler.apigw import caller, json_body, make_app, request_id
 from token_profiler.bedrock import get_client
+from token_profiler.clients import aws_client
 from token_profiler.invoke import invoke, parse_request
+from token_profiler.signing import load_keyring
 
 SETTINGS = settings.load("invoke_model")
 CATALOG = SETTINGS.catalog
+# read once per cold start: no usage line is written that the aggregator could not verify
+KEYRING = load_keyring(aws_client("secretsmanager"), SETTINGS.signing_secret)
 logger = Logger()
 app = make_app(logger, SETTINGS.cors_origin)
 
@@ -37,6 +41,7 @@ def invoke_model():
         client=client,
         settings=SETTINGS,
         catalog=CATALOG,
+        keyring=KEYRING,
         tenant_id=who.tenant_id,
         # the usage line needs a request id to be counted; API Gateway always sends one
         request_id=request_id(app) or app.lambda_context.aws_request_id,

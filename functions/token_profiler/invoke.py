@@ -12,6 +12,7 @@ from token_profiler import bedrock, money
 from token_profiler.errors import BadRequest
 from token_profiler.prices import Catalog, Model
 from token_profiler.settings import Settings
+from token_profiler.signing import Keyring, sign
 from token_profiler.usage import Usage, usage_record
 
 PARAMETERS = ("maxTokenCount", "temperature", "topP", "stopSequences")
@@ -99,11 +100,18 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
 @dataclass(frozen=True)
 class Outcome:
     body: list[dict[str, Any]]
-    record: dict[str, Any]  # the token_usage object for the usage line
+    record: dict[str, Any]  # the signed token_usage object for the usage line
 
 
 def invoke(
-    request: Request, *, client: Any, settings: Settings, catalog: Catalog, tenant_id: str, request_id: str
+    request: Request,
+    *,
+    client: Any,
+    settings: Settings,
+    catalog: Catalog,
+    keyring: Keyring,
+    tenant_id: str,
+    request_id: str,
 ) -> Outcome:
     started = time.monotonic()
     if request.model.kind == "embedding":
@@ -137,4 +145,4 @@ def invoke(
         usage=usage,
         latency_ms=latency_ms,
     )
-    return Outcome(body=[first], record=record)
+    return Outcome(body=[first], record=sign(record, keyring))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from token_profiler import ROW_COSTS, ROW_COUNTS, money
+from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS
 
 COLUMNS = (
     "date",
@@ -21,6 +22,8 @@ COLUMNS = (
     "price_region",
     "price_fallback",
     "ttl",
+    *PRICE_COLUMNS,
+    PRICE_AS_OF,
 )
 
 

@@ -6,6 +6,7 @@ variable, so a bad deployment fails at init rather than inside a request.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from token_profiler.prices import Catalog, load_catalog
 
 # Which variables each function cannot run without.
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "invoke_model": (),
-    "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
-    "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
+    "invoke_model": ("USAGE_SIGNING_SECRET",),
+    "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
+    "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
     "ddb_cost_retrieval": ("TABLE_NAME",),
 }
 
@@ -43,6 +44,14 @@ class Settings:
     bedrock_connect_timeout: float = 3.0
     bedrock_read_timeout: float = 20.0
     cors_origin: str = "*"
+    # Secrets Manager id (ARN or name) of the usage-line signing keyring (token_profiler.signing)
+    signing_secret: str = ""
+    # first UTC day on which unsigned usage lines are rejected; None: every day
+    signed_lines_from: dt.date | None = None
+
+    def accepts_unsigned(self, day: dt.date) -> bool:
+        """Whether unsigned lines of ``day`` still bill (days before SIGNED_LINES_FROM)."""
+        return self.signed_lines_from is not None and day < self.signed_lines_from
 
     @property
     def catalog(self) -> Catalog:
@@ -84,6 +93,18 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name}: must be true or false, got {raw!r}")
 
 
+def _day(env: Mapping[str, str], name: str) -> dt.date | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: must be a date YYYY-MM-DD, got {raw!r}") from None
+
+
 def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings of one function (its key, e.g. ``invoke_model``)."""
     env = os.environ if environ is None else environ
@@ -120,6 +141,8 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
+        signing_secret=env.get("USAGE_SIGNING_SECRET", "").strip(),
+        signed_lines_from=_day(env, "SIGNED_LINES_FROM"),
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog

@@ -27,7 +27,13 @@ import botocore.session
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 PACKAGE = "token_profiler"
 
-IAM_PREFIX = {"bedrock-runtime": "bedrock", "logs": "logs", "dynamodb": "dynamodb", "s3": "s3"}
+IAM_PREFIX = {
+    "bedrock-runtime": "bedrock",
+    "logs": "logs",
+    "dynamodb": "dynamodb",
+    "s3": "s3",
+    "secretsmanager": "secretsmanager",
+}
 # Operations IAM authorizes under a different action name.
 ACTION_ALIASES = {
     "bedrock:Converse": "bedrock:InvokeModel",

@@ -84,7 +84,14 @@ def test_an_operation_passed_as_a_callable_counts_under_its_iam_name(functions):
 
 def test_the_real_functions_need_what_docs_say():
     """Guards the docs' IAM table: a new AWS call in the code fails here and in the Terraform suite."""
-    assert derive_actions("invoke_model") == {"bedrock:InvokeModel"}
+    # the signing key: read by the function that signs and by the ones that verify
+    assert derive_actions("invoke_model") == {"bedrock:InvokeModel", "secretsmanager:GetSecretValue"}
     for key in ("cost_tracking", "cost_tracking_manual"):
-        assert derive_actions(key) == {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
+        assert derive_actions(key) == {
+            "logs:FilterLogEvents",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:Query",  # a rerun reads the day's stored rows (their prices, their counts)
+            "s3:PutObject",
+            "secretsmanager:GetSecretValue",
+        }
     assert derive_actions("ddb_cost_retrieval") == {"dynamodb:Query", "dynamodb:Scan"}
