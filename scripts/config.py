@@ -105,6 +105,7 @@ class StackConfig:
     max_input_chars: int
     manage_api_gateway_account: bool = True
     state_backend: StateBackend = field(default_factory=StateBackend)
+    signed_lines_from: str = ""
 
     @property
     def bedrock_url(self) -> str:
@@ -214,6 +215,20 @@ def _check_tags(value: Any) -> str | None:
     return None
 
 
+def _check_day_or_empty(value: Any) -> str | None:
+    import datetime as dt
+
+    if value == "":
+        return None
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            dt.date.fromisoformat(value)
+            return None
+    except ValueError:
+        pass
+    return "must be a date YYYY-MM-DD (the first day unsigned usage lines are rejected) or empty"
+
+
 def _check_bool(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -265,6 +280,7 @@ KEYS: dict[str, _Key] = {
     "MAX_INPUT_CHARS": _Key(_positive_int, 100000),
     "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, True),
     "STATE_BACKEND": _Key(_check_backend, None),
+    "SIGNED_LINES_FROM": _Key(_check_day_or_empty, ""),
 }
 
 
@@ -313,6 +329,7 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         max_input_chars=values["MAX_INPUT_CHARS"],
         manage_api_gateway_account=values["MANAGE_API_GATEWAY_ACCOUNT"],
         state_backend=StateBackend(**{"type": "local", **backend}),
+        signed_lines_from=values["SIGNED_LINES_FROM"],
     )
 
 

@@ -64,6 +64,17 @@ def _stack(config: StackConfig) -> tf.Stack:
     return stack
 
 
+def put_signing_key(config: StackConfig, outputs: dict) -> str:
+    """Give the signing secret Terraform declared its keyring, if it has none yet (the value never
+    passes through Terraform)."""
+    import boto3
+
+    from scripts import signing_key
+
+    client = boto3.client("secretsmanager", region_name=config.region)
+    return signing_key.ensure(client, outputs["signing_secret_arn"])
+
+
 def run(command: str, config: StackConfig) -> int:
     if command == "validate":
         stack = tf.prepare(BUILD_DIR / "validate")
@@ -81,11 +92,13 @@ def run(command: str, config: StackConfig) -> int:
         result = tf.apply(stack)
         print(result.stdout[-3000:])
         outputs = tf.output(stack)
+        kid = put_signing_key(config, outputs)
         target = tf.write_outputs(stack, outputs)
         width = max(map(len, PRINTED_OUTPUTS))
         print(f"\n{config.stack_prefix} deployed in {result.seconds:.0f} s:")
         for name in PRINTED_OUTPUTS:
             print(f"  {name:<{width}}  {outputs.get(name, '')}")
+        print(f"  signing key in use: {kid} (value in {outputs['signing_secret_arn']}, never printed)")
         print(f"  outputs written to {target.relative_to(ROOT)}")
         return 0
     if command == "destroy":

@@ -43,6 +43,16 @@ locals {
     TABLE_NAME      = module.data.table_name
     PRICE_OVERRIDES = var.price_overrides
     RETENTION_DAYS  = tostring(var.retention_days)
+    # usage-line signatures: the keyring to verify with, and the first day unsigned lines are refused
+    USAGE_SIGNING_SECRET = module.signing.secret_arn
+    SIGNED_LINES_FROM    = var.signed_lines_from
+  }
+
+  # The signing keyring, read once per cold start by the function that signs and those that verify.
+  read_signing_key = {
+    sid       = "ReadSigningKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [module.signing.secret_arn]
   }
 
   # What each function's code calls, and on which resources: nothing more is granted.
@@ -58,10 +68,17 @@ locals {
       resources = [module.data.table_arn]
     },
     {
+      # A rerun reads the day's stored rows (by_date index): their prices and counts.
+      sid       = "ReadDayRows"
+      actions   = ["dynamodb:Query"]
+      resources = module.data.index_arns
+    },
+    {
       sid       = "WriteReports"
       actions   = ["s3:PutObject"]
       resources = ["${module.data.reports_bucket_arn}/reports/*"]
     },
+    local.read_signing_key,
   ]
 
   # The map that drives the functions, their roles and (through `route`) the API.
@@ -79,12 +96,14 @@ locals {
         MAX_INPUT_CHARS = tostring(var.max_input_chars)
         LOG_PROMPTS     = var.log_prompts ? "true" : "false"
         CORS_ORIGIN     = local.cors_origin
+        # signs every usage line with the keyring's current key
+        USAGE_SIGNING_SECRET = module.signing.secret_arn
       }
       statements = [{
         sid       = "InvokeModels"
         actions   = ["bedrock:InvokeModel"]
         resources = local.bedrock_model_arns
-      }]
+      }, local.read_signing_key]
     }
     cost_tracking = {
       description = "Aggregates yesterday's usage lines into DynamoDB and a CSV report (scheduled)"
@@ -128,11 +147,12 @@ locals {
 module "network" {
   source = "./modules/network"
 
-  name                = var.prefix
-  region              = var.region
-  vpc_cidr            = var.vpc_cidr
-  availability_zones  = var.availability_zones
-  interface_endpoints = var.interface_endpoints
+  name               = var.prefix
+  region             = var.region
+  vpc_cidr           = var.vpc_cidr
+  availability_zones = var.availability_zones
+  # The functions reach their signing keyring through the VPC, whatever the configured list holds.
+  interface_endpoints = distinct(concat(var.interface_endpoints, ["secretsmanager"]))
 
   emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
 }
@@ -145,6 +165,12 @@ module "data" {
   key_schema  = local.key_schema
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+module "signing" {
+  source = "./modules/signing"
+
+  name = var.prefix
 }
 
 module "iam" {

@@ -257,3 +257,16 @@ variable "emulator_account_reset_unsupported" {
   type        = bool
   default     = false
 }
+
+# ---- signed usage lines --------------------------------------------------------------------
+
+variable "signed_lines_from" {
+  description = "SIGNED_LINES_FROM: first UTC day (YYYY-MM-DD) on which unsigned usage lines are rejected; empty rejects them on every day."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.signed_lines_from == "" || can(regex("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", var.signed_lines_from))
+    error_message = "signed_lines_from must be empty or a date YYYY-MM-DD."
+  }
+}
