@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 
 from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
 from token_profiler.prices import PRICE_COLUMNS, Catalog, Price, price_columns
-from token_profiler.signing import MISSING_SIGNATURE, REASONS, check, mac
+from token_profiler.signing import MISSING_SIGNATURE, REASONS, KeyedMac, check
 
 try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
     import msgspec
@@ -100,7 +100,17 @@ class DayAggregate:
     """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
     [input, output, cache_read, cache_write, invocations]."""
 
-    __slots__ = ("day", "sums", "seen", "lines_skipped", "duplicates", "rejected", "keys", "accept_unsigned")
+    __slots__ = (
+        "day",
+        "sums",
+        "seen",
+        "lines_skipped",
+        "duplicates",
+        "rejected",
+        "keys",
+        "macs",
+        "accept_unsigned",
+    )
 
     def __init__(self, day: str, keys: Mapping[str, bytes] | None = None, *, accept_unsigned: bool = False):
         """``keys``: signing keys by id; ``accept_unsigned``: bill lines without a signature (the
@@ -112,6 +122,7 @@ class DayAggregate:
         self.duplicates = 0
         self.rejected: dict[str, int] = dict.fromkeys(REASONS, 0)
         self.keys: Mapping[str, bytes] = keys or {}
+        self.macs = {kid: KeyedMac(key) for kid, key in self.keys.items()}
         self.accept_unsigned = accept_unsigned
 
     def _add_fast(self, message: str) -> bool:
@@ -128,14 +139,14 @@ class DayAggregate:
                     # is as the signer logged it; they are decoded only when their MAC verifies.
                     kid_at = cut + len(_SIG_KEY)
                     kid_end = message.find(_SIG_KID_END, kid_at)
-                    key = self.keys.get(message[kid_at:kid_end]) if kid_end > 0 else None
+                    keyed = self.macs.get(message[kid_at:kid_end]) if kid_end > 0 else None
                     mac_at = kid_end + len(_SIG_KID_END)
                     mac_end = message.find(_SIG_END, mac_at)
                     body = message[begin:cut] + "}"
                     if (
-                        key is not None
+                        keyed is not None
                         and mac_end > 0
-                        and compare_digest(mac(key, body.encode()), message[mac_at:mac_end])
+                        and compare_digest(keyed(body.encode()), message[mac_at:mac_end])
                     ):
                         usage = _decode_usage(body)
                     else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 import re
@@ -55,6 +56,31 @@ def canonical(usage: Mapping[str, Any]) -> bytes:
 def mac(key: bytes, data: bytes) -> str:
     """HMAC-SHA256 of data, base64url without padding (43 characters)."""
     return base64.urlsafe_b64encode(hmac.digest(key, data, "sha256")).rstrip(b"=").decode("ascii")
+
+
+# RFC 2104's pads as translation tables, as the standard library's hmac module builds them.
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class KeyedMac:
+    """``mac`` for one key with its inner and outer SHA-256 states computed once: per line this
+    costs two state copies instead of hmac's key setup (about 3x faster on the aggregator's hot
+    path). The tests hold it equal to ``mac``."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes):
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def __call__(self, data: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return base64.urlsafe_b64encode(outer.digest()).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,12 @@ def test_the_fast_path_verifies_a_compact_signed_line_without_the_checked_path(m
     line["token_usage"]["input_tokens"] = 6
     with pytest.raises(AssertionError, match="checked path reached"):
         agg.add(json.dumps(line, separators=(",", ":")))
+
+
+@pytest.mark.parametrize("key_length", [32, 64, 65, 100])
+def test_the_precomputed_mac_equals_the_standard_librarys(key_length):
+    key = bytes(range(key_length))
+    keyed = signing.KeyedMac(key)
+    for data in (b"", b"x", "é".encode() * 200, bytes(range(256)) * 3):
+        want = hmac.new(key, data, hashlib.sha256).digest()
+        assert keyed(data) == base64.urlsafe_b64encode(want).decode().rstrip("=") == signing.mac(key, data)
