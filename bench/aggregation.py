@@ -36,6 +36,15 @@ def _ours():
     return DayAggregate, build_rows, catalog
 
 
+def _keyring():
+    """The keyring the generated lines are signed with (the bench's, never a deployment's)."""
+    from token_profiler.signing import parse_keyring
+
+    from bench.fake_bedrock import BENCH_KEYRING
+
+    return parse_keyring(BENCH_KEYRING)
+
+
 def check(agg, rows, truth: Truth) -> dict:
     """Compare our aggregate with the generator's independent truth; returns what differs."""
     got_sums: dict[tuple[str, str], list[int]] = {}
@@ -58,6 +67,8 @@ def check(agg, rows, truth: Truth) -> dict:
         problems.append(f"duplicates {agg.duplicates} != {truth.duplicates}")
     if agg.lines_skipped != truth.skipped:
         problems.append(f"skipped {agg.lines_skipped} != {truth.skipped}")
+    if agg.lines_rejected:
+        problems.append(f"{agg.lines_rejected} signed lines rejected: {agg.rejected}")
     if any(row["unpriced"] for row in rows):
         problems.append("a row is unpriced")
     return {
@@ -77,8 +88,10 @@ def run_ours(n: int, *, seed: int = 7) -> dict:
     """Throughput of our code on n lines (chunked input, timer around our code only)."""
     DayAggregate, build_rows, catalog = _ours()
     truth = Truth(DAY)
-    lines = (e["message"] for e in generate(n, day=DAY, seed=seed, truth=truth))
-    agg = DayAggregate(DAY)
+    keyring = _keyring()
+    # signed as invoke_model signs them: the timer includes verifying every line's HMAC
+    lines = (e["message"] for e in generate(n, day=DAY, seed=seed, truth=truth, keyring=keyring))
+    agg = DayAggregate(DAY, keyring.keys)
     add = agg.add
     wall = cpu = 0.0
     while True:
@@ -125,7 +138,8 @@ def memory_ours(n: int, *, seed: int = 11) -> dict:
     result: dict = {}
 
     def ours() -> None:
-        agg = DayAggregate(DAY)
+        # fast_messages writes unsigned lines: the memory run aggregates them as a pre-signing day
+        agg = DayAggregate(DAY, accept_unsigned=True)
         add = agg.add
         for message in fast_messages(n, day=DAY, seed=seed):
             add(message)

@@ -110,7 +110,10 @@ def _first_request_specs() -> dict[str, tuple[str, list[str]]]:
 def top_imports(key: str, limit: int = 6) -> list[dict]:
     """Where our handler's import time goes: self time (python -X importtime) summed per top-level package."""
     statement, paths = _ours_spec(key)
-    out = _child(statement, paths, key, ["-X", "importtime"])
+    with loopback_bedrock() as url:
+        out = _child(
+            statement, paths, key, ["-X", "importtime"], env={"AWS_ENDPOINT_URL_SECRETS_MANAGER": url}
+        )
     by_package: dict[str, int] = {}
     for line in out.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -150,15 +153,19 @@ def run(*, repeats: int = 11, require_baselines: bool = True, profile: bool = Tr
         samples["first:ours"], samples["first:base"] = [], []
         specs = _first_request_specs()
     with loopback_bedrock() as bedrock_url:
+        # invoke_model reads its signing keyring at import, as on Lambda: from the loopback server
+        secrets = {"AWS_ENDPOINT_URL_SECRETS_MANAGER": bedrock_url}
         for _ in range(repeats):
             for key in keys:
-                samples[f"ours:{key}"].append(_time(*_ours_spec(key), key)[0])
+                samples[f"ours:{key}"].append(_time(*_ours_spec(key), key, env=secrets)[0])
             for module in runnable:
                 samples[f"base:{module}"].append(_time(*_baseline_spec(module), "invoke_model")[0])
             samples["interpreter_startup"].append(_time("pass", [], "invoke_model")[1])
             if first:
                 for side in ("ours", "base"):
-                    seconds = _time(*specs[side], "invoke_model", env={"BEDROCK_URL": bedrock_url})[0]
+                    seconds = _time(
+                        *specs[side], "invoke_model", env={"BEDROCK_URL": bedrock_url, **secrets}
+                    )[0]
                     samples[f"first:{side}"].append(seconds)
     median = {name: round(statistics.median(values) * 1000, 1) for name, values in samples.items()}
     ours, baseline, ratio, table, targets = {}, {}, {}, [], []

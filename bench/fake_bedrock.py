@@ -27,8 +27,23 @@ class _Raw(io.BytesIO):
         yield self.getvalue()
 
 
+# The usage-line signing keyring invoke_model reads from Secrets Manager at cold start (bench only).
+BENCH_KEYRING = json.dumps(
+    {"current": "bench", "keys": {"bench": "YmVuY2gta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMtISE="}}
+)
+
+
+def secret_answer() -> tuple[int, dict[str, str], bytes]:
+    """Secrets Manager's GetSecretValue answer holding the bench keyring."""
+    body = {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench", "Name": "bench"}
+    body["SecretString"] = BENCH_KEYRING
+    return 200, {"content-type": "application/x-amz-json-1.1"}, json.dumps(body).encode()
+
+
 def answer(url: str) -> tuple[int, dict[str, str], bytes]:
     """A canned bedrock-runtime answer for a Converse or InvokeModel request URL."""
+    if urlparse(url).netloc.startswith("secretsmanager."):
+        return secret_answer()
     path = unquote(urlparse(url).path)
     model_id = path.split("/model/", 1)[-1].rsplit("/", 1)[0]
     if path.endswith("/converse"):

@@ -31,6 +31,7 @@ ENV = {
     "TABLE_NAME": "bench_token_usage",
     "RETENTION_DAYS": "400",
     "ADMIN_GROUP": "admin",
+    "USAGE_SIGNING_SECRET": "bench/usage-signing-key",
 }
 
 

@@ -121,8 +121,15 @@ def generate(
     seed: int = 7,
     truth: Truth | None = None,
     noise: bool = True,
+    keyring=None,
 ) -> Iterator[dict]:
-    """Yield `n` CloudWatch events of one UTC day, in time order; fill `truth` as it goes."""
+    """Yield `n` CloudWatch events of one UTC day, in time order; fill `truth` as it goes.
+
+    With a ``keyring`` (token_profiler.signing.Keyring) every token_usage object is signed, as
+    the invoke function signs it."""
+    sign = None
+    if keyring is not None:
+        from token_profiler.signing import sign
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     start = int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
     step = 86_400_000 / max(n, 1)
@@ -177,7 +184,9 @@ def generate(
             },
             "xray_trace_id": f"1-{ts // 1000:08x}-{rng.getrandbits(96):024x}",
         }
-        message = json.dumps(record, separators=(",", ":"))  # powertools' compact JSON
+        if sign is not None:
+            record["token_usage"] = sign(record["token_usage"], keyring)
+        message = json.dumps(record, separators=(",", ":"), ensure_ascii=False)  # powertools' compact JSON
         if kind == "malformed":  # cut inside the token_usage object, as a truncated write would
             message = message[: message.index('"token_usage"') + 60]
         if truth is not None:

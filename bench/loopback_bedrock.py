@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bench.fake_bedrock import answer
+from bench.fake_bedrock import answer, secret_answer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -16,7 +16,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        status, headers, body = answer(f"http://loopback{self.path}")
+        # the same server stands in for Secrets Manager (AWS_ENDPOINT_URL_SECRETS_MANAGER)
+        if (self.headers.get("X-Amz-Target") or "").startswith("secretsmanager."):
+            status, headers, body = secret_answer()
+        else:
+            status, headers, body = answer(f"http://loopback{self.path}")
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -161,6 +161,10 @@ class LocalStack:
         self.say(f"terraform apply    done in {time.monotonic() - started:.0f} s")
 
         region = tf_outputs["region"]
+        # the deploy flow's step after apply: the signing secret gets its keyring (before any cold start)
+        from scripts import signing_key
+
+        signing_key.ensure(self.client("secretsmanager", region), tf_outputs["signing_secret_arn"])
         api_id, stage = parse_api_url(tf_outputs["api_url"])
         apigw, lam = self.client("apigateway", region), self.client("lambda", region)
         api_config, authorizers = read_api(apigw, api_id, stage)

@@ -106,6 +106,7 @@ class StackConfig:
     alarm_emails: tuple[str, ...] = ()
     metrics_per_tenant: bool = False
     output_tokens_per_second: float = 50.0
+    signed_lines_from: str = ""
 
     @property
     def bedrock_url(self) -> str:
@@ -232,6 +233,20 @@ def _check_tags(value: Any) -> str | None:
     return None
 
 
+def _check_day_or_empty(value: Any) -> str | None:
+    import datetime as dt
+
+    if value == "":
+        return None
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            dt.date.fromisoformat(value)
+            return None
+    except ValueError:
+        pass
+    return "must be a date YYYY-MM-DD (the first day unsigned usage lines are rejected) or empty"
+
+
 def _check_bool(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -304,6 +319,7 @@ KEYS: dict[str, _Key] = {
     "ALARM_EMAILS": _Key(_check_emails, []),
     "METRICS_PER_TENANT": _Key(_check_bool, False),
     "OUTPUT_TOKENS_PER_SECOND": _Key(_check_rate, 50),
+    "SIGNED_LINES_FROM": _Key(_check_day_or_empty, ""),
 }
 
 
@@ -360,6 +376,7 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         alarm_emails=tuple(values["ALARM_EMAILS"]),
         metrics_per_tenant=values["METRICS_PER_TENANT"],
         output_tokens_per_second=values["OUTPUT_TOKENS_PER_SECOND"],
+        signed_lines_from=values["SIGNED_LINES_FROM"],
     )
 
 

@@ -135,6 +135,17 @@ def report_model_access(config: StackConfig, client=None) -> list[str]:
     return lines
 
 
+def put_signing_key(config: StackConfig, outputs: dict) -> str:
+    """Give the signing secret Terraform declared its keyring, if it has none yet (the value never
+    passes through Terraform)."""
+    import boto3
+
+    from scripts import signing_key
+
+    client = boto3.client("secretsmanager", region_name=config.region)
+    return signing_key.ensure(client, outputs["signing_secret_arn"])
+
+
 def run(command: str, config: StackConfig) -> int:
     if command == "validate":
         stack = tf.prepare(BUILD_DIR / "validate")
@@ -157,6 +168,8 @@ def run(command: str, config: StackConfig) -> int:
             result = tf.apply(stack)
         except tf.TerraformError as exc:
             _, partial = _in_state(stack)
+            if partial.get("signing_secret_arn"):
+                put_signing_key(config, partial)  # the backend signs its usage lines even so
             if config.web_console and partial.get("api_url"):
                 raise tf.TerraformError(
                     f"{exc}\n\nThe backend is deployed and answers at {partial['api_url']}; the console "
@@ -176,11 +189,13 @@ def run(command: str, config: StackConfig) -> int:
             second = tf.apply(stack)
             result = dataclasses.replace(result, seconds=result.seconds + second.seconds)
             outputs = tf.output(stack)
+        kid = put_signing_key(config, outputs)
         target = tf.write_outputs(stack, outputs)
         width = max(map(len, PRINTED_OUTPUTS))
         print(f"\n{config.stack_prefix} deployed in {result.seconds:.0f} s:")
         for name in PRINTED_OUTPUTS:
             print(f"  {name:<{width}}  {outputs.get(name, '')}")
+        print(f"  signing key in use: {kid} (value in {outputs['signing_secret_arn']}, never printed)")
         print(f"  outputs written to {target.relative_to(ROOT)}")
         print("\n".join(report_model_access(config)))
         return 0

@@ -23,6 +23,7 @@ SERVICE_ENDPOINTS: dict[str, str] = {
     "logs": "logs",  # cost_tracking(_manual): FilterLogEvents
     "dynamodb": GATEWAY,  # usage table
     "s3": GATEWAY,  # CSV reports
+    "secretsmanager": "secretsmanager",  # invoke_model and the aggregators: the usage-signing keyring
     "cognito-idp": "cognito-idp",  # admin routes under ADMIN_MFA: AdminGetUser
 }
 

@@ -48,6 +48,16 @@ locals {
     RETENTION_DAYS  = tostring(var.retention_days)
     # the aggregators refuse days whose usage lines the log group no longer holds whole
     LOG_RETENTION_DAYS = tostring(var.log_retention_days)
+    # usage-line signatures: the keyring to verify with, and the first day unsigned lines are refused
+    USAGE_SIGNING_SECRET = module.signing.secret_arn
+    SIGNED_LINES_FROM    = var.signed_lines_from
+  }
+
+  # The signing keyring, read once per cold start by the function that signs and those that verify.
+  read_signing_key = {
+    sid       = "ReadSigningKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [module.signing.secret_arn]
   }
 
   # What each function's code calls, and on which resources: nothing more is granted.
@@ -63,10 +73,17 @@ locals {
       resources = [module.data.table_arn]
     },
     {
+      # A rerun reads the day's stored rows (by_date index): their prices and counts.
+      sid       = "ReadDayRows"
+      actions   = ["dynamodb:Query"]
+      resources = module.data.index_arns
+    },
+    {
       sid       = "WriteReports"
       actions   = ["s3:PutObject"]
       resources = ["${module.data.reports_bucket_arn}/reports/*"]
     },
+    local.read_signing_key,
   ]
 
   # ADMIN_MFA: the admin routes read the caller's MFA setting from the user pool.
@@ -94,12 +111,14 @@ locals {
         # issue 13: the output cap's default speed, and the optional tenant dimension of metrics
         OUTPUT_TOKENS_PER_SECOND = tostring(var.output_tokens_per_second)
         METRICS_PER_TENANT       = var.metrics_per_tenant ? "true" : "false"
+        # signs every usage line with the keyring's current key
+        USAGE_SIGNING_SECRET = module.signing.secret_arn
       }
       statements = [{
         sid       = "InvokeModels"
         actions   = ["bedrock:InvokeModel"]
         resources = local.bedrock_model_arns
-      }]
+      }, local.read_signing_key]
     }
     cost_tracking = {
       description = "Aggregates yesterday's usage lines into DynamoDB and a CSV report (scheduled)"
@@ -165,6 +184,12 @@ module "data" {
   force_destroy       = var.force_destroy
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+module "signing" {
+  source = "./modules/signing"
+
+  name = var.prefix
 }
 
 module "iam" {

@@ -73,6 +73,11 @@ output "role_names" {
   value       = module.iam.role_names
 }
 
+output "signing_secret_arn" {
+  description = "Secrets Manager secret of the usage-line signing keyring (its value is put by the deploy flow, never by Terraform)."
+  value       = module.signing.secret_arn
+}
+
 output "schedule_name" {
   description = "EventBridge Scheduler schedule of the aggregator."
   value       = module.scheduler.schedule_name

@@ -28,6 +28,7 @@ provider "aws" {
     scheduler      = local.endpoint
     sns            = local.endpoint
     sqs            = local.endpoint
+    secretsmanager = local.endpoint
     sts            = local.endpoint
   }
 

@@ -71,7 +71,7 @@ variable "vpc_cidr" {
 variable "interface_endpoints" {
   description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs"]
+  default     = ["bedrock-runtime", "logs", "secretsmanager"]
 
   validation {
     condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
@@ -87,7 +87,7 @@ variable "interface_endpoints" {
 variable "required_interface_endpoints" {
   description = "Interface endpoints the functions' own calls need (rendered from scripts/endpoints.py)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs"]
+  default     = ["bedrock-runtime", "logs", "secretsmanager"]
 }
 
 variable "gateway_endpoints" {
@@ -329,5 +329,15 @@ variable "output_tokens_per_second" {
   validation {
     condition     = var.output_tokens_per_second >= 1 && var.output_tokens_per_second <= 10000
     error_message = "output_tokens_per_second must be between 1 and 10000."
+# ---- signed usage lines --------------------------------------------------------------------
+
+variable "signed_lines_from" {
+  description = "SIGNED_LINES_FROM: first UTC day (YYYY-MM-DD) on which unsigned usage lines are rejected; empty rejects them on every day."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.signed_lines_from == "" || can(regex("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", var.signed_lines_from))
+    error_message = "signed_lines_from must be empty or a date YYYY-MM-DD."
   }
 }

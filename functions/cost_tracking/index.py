@@ -20,8 +20,8 @@ def _request(event) -> dict:
     return {k: v for k, v in source.items() if k in ("date", "start_date", "end_date")}
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
+@metrics.log_metrics
 def lambda_handler(event, context):
     today = dates.today()
     days = dates.aggregation_days(
@@ -31,6 +31,6 @@ def lambda_handler(event, context):
         now=today,
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
-    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    answer = jobs.run_and_answer(days, SETTINGS, logger, metrics)
     telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
     return answer

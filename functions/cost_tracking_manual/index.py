@@ -30,12 +30,12 @@ def cost_track_manual():
         now=today,
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
-    answer = jobs.run_and_answer(days, SETTINGS, logger)
+    answer = jobs.run_and_answer(days, SETTINGS, logger, metrics)
     telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
     return answer
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -7,11 +7,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from token_profiler import USAGE_MARKER, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app, request_id
 from token_profiler.bedrock import client_args, get_client
+from token_profiler.clients import aws_client
 from token_profiler.errors import BedrockThrottled
 from token_profiler.invoke import invoke, parse_request
+from token_profiler.signing import load_keyring
 
 SETTINGS = settings.load("invoke_model")
 CATALOG = SETTINGS.catalog
+# read once per cold start: no usage line is written that the aggregator could not verify
+KEYRING = load_keyring(aws_client("secretsmanager"), SETTINGS.signing_secret)
 logger = Logger()
 metrics = telemetry.new_metrics("invoke_model")
 app = make_app(logger, SETTINGS.cors_origin)
@@ -36,6 +40,7 @@ def invoke_model():
             client=client,
             settings=SETTINGS,
             catalog=CATALOG,
+            keyring=KEYRING,
             tenant_id=who.tenant_id,
             request_id=rid,
             log_usage=log_usage,

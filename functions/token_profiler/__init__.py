@@ -6,6 +6,8 @@ Shipped to Lambda as a layer. Nothing here imports aws-lambda-powertools at impo
 
 USAGE_MARKER = "TOKEN_USAGE"
 USAGE_SCHEMA_VERSION = 1
+# CloudWatch namespace of the product's metrics (powertools Metrics, embedded metric format).
+METRICS_NAMESPACE = "BedrockTokenProfiler"
 
 # The numeric columns of a usage row (DynamoDB numbers), in the order reports and answers use.
 ROW_COUNTS = (

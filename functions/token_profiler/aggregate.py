@@ -18,16 +18,26 @@ Two paths read a line, and they always agree:
   that decode succeeds; anything else (not compact, a decode error, a field missing or out of
   bounds, a value the standard library would read differently) goes to the checked path, which
   decides. Without msgspec, ``add`` is the checked path.
+
+Only signed lines are billed (``token_profiler.signing``). A line whose signature does not verify
+is counted in ``rejected`` by reason and never enters the request-id set, so a forged line cannot
+displace the real one. Unsigned lines count only where ``accept_unsigned`` says so (days before
+the deployment's SIGNED_LINES_FROM). The fast path checks the MAC over the object's bytes as they
+appear in the line (the signer logs them in canonical order, ``sig`` last) and decodes only bytes
+that verified; anything else goes to the checked path, which re-encodes the decoded object.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from hmac import compare_digest
 from json import JSONDecoder, loads
 from typing import Annotated, Any, Literal
 
 from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
-from token_profiler.prices import Catalog
+from token_profiler.prices import PRICE_COLUMNS, Catalog, Price, price_columns
+from token_profiler.signing import MISSING_SIGNATURE, REASONS, KeyedMac, check
 
 try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
     import msgspec
@@ -43,6 +53,10 @@ _MARKER = f'"message":"{USAGE_MARKER}"'
 _USAGE_KEY = '"token_usage":{'
 _USAGE_OFFSET = len(_USAGE_KEY) - 1
 _raw_decode = JSONDecoder().raw_decode
+# The signature the signer appends as the object's last field; a key id never needs escaping.
+_SIG_KEY = ',"sig":{"kid":"'
+_SIG_KID_END = '","mac":"'
+_SIG_END = '"}}'
 
 if msgspec is not None:
     _Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -88,15 +102,32 @@ class DayAggregate:
     """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
     [input, output, cache_read, cache_write, invocations]."""
 
-    __slots__ = ("day", "sums", "seen", "lines_skipped", "duplicates", "timed_out")
+    __slots__ = (
+        "day",
+        "sums",
+        "seen",
+        "lines_skipped",
+        "duplicates",
+        "rejected",
+        "keys",
+        "macs",
+        "accept_unsigned",
+        "timed_out",
+    )
 
-    def __init__(self, day: str):
+    def __init__(self, day: str, keys: Mapping[str, bytes] | None = None, *, accept_unsigned: bool = False):
+        """``keys``: signing keys by id; ``accept_unsigned``: bill lines without a signature (the
+        days before SIGNED_LINES_FROM). A line with a signature is always verified."""
         self.day = day
         self.sums: dict[tuple[str, str, str], list[int]] = {}
         self.seen: set[str] = set()
         self.lines_skipped = 0
         self.duplicates = 0
         self.timed_out = 0  # counted lines marked timed_out (their tokens are bounds)
+        self.rejected: dict[str, int] = dict.fromkeys(REASONS, 0)
+        self.keys: Mapping[str, bytes] = keys or {}
+        self.macs = {kid: KeyedMac(key) for kid, key in self.keys.items()}
+        self.accept_unsigned = accept_unsigned
 
     def _add_fast(self, message: str) -> bool:
         """Count one CloudWatch message; returns False when it was skipped or a duplicate."""
@@ -105,10 +136,32 @@ class DayAggregate:
         try:
             start = message.find(_USAGE_KEY)
             if start > 0 and message[0] == "{" and _MARKER in message:
-                # Schema version 1's object is flat, so its first "}" ends it. A "}" inside a string
-                # value (or a nested value) cuts it short: the decode fails and the checked path,
-                # which reads the object whole, decides.
-                usage = _decode_usage(message[start + _USAGE_OFFSET : message.find("}", start) + 1])
+                begin = start + _USAGE_OFFSET
+                cut = message.find(_SIG_KEY, begin)
+                if cut > 0:
+                    # Signed: the bytes before ',"sig"' plus "}" are the canonical text if the line
+                    # is as the signer logged it; they are decoded only when their MAC verifies.
+                    kid_at = cut + len(_SIG_KEY)
+                    kid_end = message.find(_SIG_KID_END, kid_at)
+                    keyed = self.macs.get(message[kid_at:kid_end]) if kid_end > 0 else None
+                    mac_at = kid_end + len(_SIG_KID_END)
+                    mac_end = message.find(_SIG_END, mac_at)
+                    body = message[begin:cut] + "}"
+                    if (
+                        keyed is not None
+                        and mac_end > 0
+                        and compare_digest(keyed(body.encode()), message[mac_at:mac_end])
+                    ):
+                        usage = _decode_usage(body)
+                    else:
+                        usage = None
+                elif self.accept_unsigned:
+                    # Schema version 1's object is flat, so its first "}" ends it. A "}" inside a
+                    # string value (or a nested value) cuts it short: the decode fails and the
+                    # checked path, which reads the object whole, decides.
+                    usage = _decode_usage(message[begin : message.find("}", start) + 1])
+                else:
+                    usage = None
             else:
                 usage = None
         except _PARSE_ERRORS:
@@ -164,6 +217,7 @@ class DayAggregate:
             cr = usage.get("cache_read_input_tokens", 0)
             cw = usage.get("cache_write_input_tokens", 0)
             timed_out = usage.get("timed_out", False)
+            reason = check(usage, self.keys)
         except _PARSE_ERRORS:
             self.lines_skipped += 1
             return False
@@ -187,6 +241,10 @@ class DayAggregate:
             and type(timed_out) is bool
         ):
             self.lines_skipped += 1
+            return False
+        # verified before the request-id check: an unverified line never takes a real line's id
+        if reason is not None and not (reason == MISSING_SIGNATURE and self.accept_unsigned):
+            self.rejected[reason] += 1
             return False
         seen = self.seen
         if request_id in seen:
@@ -212,7 +270,11 @@ class DayAggregate:
 
     @property
     def lines_read(self) -> int:
-        return len(self.seen) + self.lines_skipped + self.duplicates
+        return len(self.seen) + self.lines_skipped + self.duplicates + self.lines_rejected
+
+    @property
+    def lines_rejected(self) -> int:
+        return sum(self.rejected.values())
 
     @property
     def lines_counted(self) -> int:
@@ -235,6 +297,8 @@ def build_rows(
 ) -> tuple[list[dict], list[str]]:
     """One row per (tenant, model) of the day, priced from its sums; and warnings.
 
+    ``catalog`` is anything with the Catalog's ``quote``/``costs`` (the run passes the day's prices,
+    ``token_profiler.day_prices``). Each row records the per-1K prices it used and their as_of.
     Rows hold Python values (int, Decimal, bool, str) and no wall-clock time, so the same lines
     always give identical rows.
     """
@@ -244,12 +308,14 @@ def build_rows(
     ttl = ttl_for(agg.day, retention_days)
     rows: list[dict] = []
     unpriced_models: set[str] = set()
+    mixed: set[str] = set()
     for (tenant, model_id), parts in sorted(grouped.items()):
         tokens = [0, 0, 0, 0, 0]
         costs = [money.ZERO] * 4
         regions: set[str] = set()
         fallback = False
         unpriced = False
+        used: set[Price] = set()
         for region, sums in parts:
             for n in range(5):
                 tokens[n] += sums[n]
@@ -259,6 +325,7 @@ def build_rows(
                 unpriced_models.add(model_id)
                 continue
             regions.add(quote.region)
+            used.add(quote.price)
             fallback = fallback or quote.fallback
             part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3])
             costs = [
@@ -287,20 +354,35 @@ def build_rows(
             "price_region": "+".join(sorted(regions)),
             "price_fallback": fallback,
         }
+        if len(used) == 1:
+            row.update(price_columns(next(iter(used))))
+        elif used:  # one row priced at two regions' prices: no single price to record
+            mixed.add(model_id)
         if ttl is not None:
             row["ttl"] = ttl
         rows.append(row)
     warnings = [
         f"model {m} has no price: counted with cost 0 and flagged unpriced" for m in sorted(unpriced_models)
     ]
+    warnings += [
+        f"model {m} was priced at several regions' prices in one row: its {PRICE_COLUMNS[0]}.. "
+        "columns are left out"
+        for m in sorted(mixed)
+    ]
     return rows, warnings
 
 
 def aggregate_lines(
-    day: str, lines, catalog: Catalog, retention_days: int = 400
+    day: str,
+    lines,
+    catalog: Catalog,
+    retention_days: int = 400,
+    *,
+    keys: Mapping[str, bytes] | None = None,
+    accept_unsigned: bool = False,
 ) -> tuple[DayAggregate, list[dict], list[str]]:
     """Convenience for benchmarks and the local stack: parse, sum and price an iterable of messages."""
-    agg = DayAggregate(day)
+    agg = DayAggregate(day, keys, accept_unsigned=accept_unsigned)
     add = agg.add
     for message in lines:
         add(message)

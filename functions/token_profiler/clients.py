@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from token_profiler import bedrock, mfa, prices, storage
+from token_profiler import bedrock, mfa, prices, signing, storage
 
 
 @cache
@@ -24,3 +24,4 @@ def clear_caches() -> None:
     storage.table_schema.cache_clear()
     prices.clear_caches()
     mfa.clear_cache()
+    signing.clear_caches()

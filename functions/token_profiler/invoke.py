@@ -13,6 +13,7 @@ from token_profiler import bedrock, money
 from token_profiler.errors import BadRequest, BedrockReadTimeout, echo_names
 from token_profiler.prices import Catalog, Model
 from token_profiler.settings import Settings
+from token_profiler.signing import Keyring, sign
 from token_profiler.usage import Usage, usage_record
 
 PARAMETERS = ("maxTokenCount", "temperature", "topP", "stopSequences")
@@ -122,7 +123,7 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
 @dataclass(frozen=True)
 class Outcome:
     body: list[dict[str, Any]]
-    record: dict[str, Any]  # the token_usage object for the usage line
+    record: dict[str, Any]  # the signed token_usage object for the usage line
 
 
 def invoke(
@@ -131,6 +132,7 @@ def invoke(
     client: Any,
     settings: Settings,
     catalog: Catalog,
+    keyring: Keyring,
     tenant_id: str,
     request_id: str,
     log_usage: Callable[[dict[str, Any]], None] | None = None,
@@ -151,17 +153,16 @@ def invoke(
                 input_tokens=estimate_input_tokens(request.inputs),
                 output_tokens=request.inference.get("maxTokens", 0),
             )
-            log_usage(
-                usage_record(
-                    tenant_id=tenant_id,
-                    request_id=request_id,
-                    model_id=request.model_id,
-                    region=settings.bedrock_region,
-                    usage=bound,
-                    latency_ms=int((time.monotonic() - started) * 1000),
-                    timed_out=True,
-                )
+            bounded = usage_record(
+                tenant_id=tenant_id,
+                request_id=request_id,
+                model_id=request.model_id,
+                region=settings.bedrock_region,
+                usage=bound,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                timed_out=True,
             )
+            log_usage(sign(bounded, keyring))
         raise
     latency_ms = int((time.monotonic() - started) * 1000)
     usage: Usage = result.usage
@@ -188,6 +189,7 @@ def invoke(
         usage=usage,
         latency_ms=latency_ms,
     )
+    record = sign(record, keyring)
     if log_usage is not None:
         log_usage(record)
     return Outcome(body=[first], record=record)

@@ -1,8 +1,11 @@
 """The aggregation run shared by the scheduled and the manual aggregator.
 
-For each UTC day: read the invoke function's log group, sum and price per (tenant, model), write
-the rows to DynamoDB under deterministic keys, write the CSV report to S3. Rerunning a day (after
-a crash, concurrently, or after late lines arrived) rewrites the same keys with the full day's sums.
+For each UTC day: read the invoke function's log group, sum the lines that verify (signed lines;
+unsigned ones only before SIGNED_LINES_FROM) and price per (tenant, model) at the day's prices,
+write the rows to DynamoDB under deterministic keys, write the CSV report to S3. Rerunning a day
+(after a crash, concurrently, or after late lines arrived) rewrites the same keys with the full
+day's sums, at the prices its rows already recorded. A rerun that finds less than the stored rows
+hold (logs expired, lines missing) writes nothing for that day and reports the difference.
 """
 
 from __future__ import annotations
@@ -11,12 +14,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from token_profiler import ROW_COUNTS
 from token_profiler.aggregate import DayAggregate, build_rows
 from token_profiler.clients import aws_client
+from token_profiler.day_prices import prices_for_day
 from token_profiler.logs import iter_day_messages
 from token_profiler.prices import Catalog
 from token_profiler.reports import put_report
+from token_profiler.signing import REASONS, Keyring, load_keyring
 from token_profiler.storage import UsageTable
+
+# The metric an alarm watches: usage lines read but not billed because they did not verify.
+REJECTED_METRIC = "RejectedUsageLines"
 
 
 @dataclass
@@ -28,9 +37,11 @@ class RunSummary:
     duplicates: int = 0
     lines_timed_out: int = 0
     lines_unpriced: int = 0
+    rejected: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     tenants: int = 0
     rows_written: int = 0
     reports: list[str] = field(default_factory=list)
+    days_kept: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -42,20 +53,55 @@ class RunSummary:
             "duplicates": self.duplicates,
             "lines_timed_out": self.lines_timed_out,
             "lines_unpriced": self.lines_unpriced,
+            "rejected": dict(self.rejected),
             "tenants": self.tenants,
             "rows_written": self.rows_written,
             "reports": self.reports,
+            "days_kept": self.days_kept,
             "warnings": self.warnings,
         }
 
 
-def aggregate_day(logs_client: Any, log_group: str, day: dt.date, catalog: Catalog, retention_days: int):
-    agg = DayAggregate(day.isoformat())
+def aggregate_day(
+    logs_client: Any,
+    log_group: str,
+    day: dt.date,
+    catalog: Any,
+    retention_days: int,
+    *,
+    keyring: Keyring,
+    accept_unsigned: bool,
+):
+    agg = DayAggregate(day.isoformat(), keyring.keys, accept_unsigned=accept_unsigned)
     add = agg.add
     for message in iter_day_messages(logs_client, log_group, day):
         add(message)
     rows, warnings = build_rows(agg, catalog, retention_days)
     return agg, rows, warnings
+
+
+def shortfall(day: str, stored: list[dict[str, Any]], found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the stored rows of a day hold that the rows just computed do not; None when nothing.
+
+    A stored row missing from ``found``, or with any count lower there, means lines were not found
+    again (logs expired, the archive is incomplete): the day's rows and report are then kept.
+    """
+    found_by_key = {(row["pk"], row["sk"]): row for row in found}
+    short = []
+    for row in stored:
+        new = found_by_key.get((row.get("pk"), row.get("sk")))
+        if new is None or any(int(new.get(c, 0)) < int(row.get(c, 0)) for c in ROW_COUNTS):
+            short.append(row)
+    if not short:
+        return None
+    return {
+        "date": day,
+        "rows_stored": len(stored),
+        "rows_found": len(found),
+        "rows_short": len(short),
+        "invocations_stored": sum(int(row.get("invocations", 0)) for row in stored),
+        "invocations_found": sum(int(row.get("invocations", 0)) for row in found),
+    }
 
 
 def run(
@@ -68,11 +114,23 @@ def run(
     log_group: str,
     catalog: Catalog,
     retention_days: int,
+    keyring: Keyring,
+    signed_lines_from: dt.date | None = None,
 ) -> RunSummary:
+    """``signed_lines_from``: days before it still bill unsigned lines; None: no day does."""
     summary = RunSummary()
     tenants: set[str] = set()
     for day in days:
-        agg, rows, warnings = aggregate_day(logs_client, log_group, day, catalog, retention_days)
+        stored = list(table.query_day(day.isoformat()))
+        agg, rows, warnings = aggregate_day(
+            logs_client,
+            log_group,
+            day,
+            prices_for_day(catalog, day.isoformat(), stored),
+            retention_days,
+            keyring=keyring,
+            accept_unsigned=signed_lines_from is not None and day < signed_lines_from,
+        )
         summary.dates.append(agg.day)
         summary.lines_read += agg.lines_read
         summary.lines_counted += agg.lines_counted
@@ -85,10 +143,21 @@ def run(
                 f"{agg.day}: {agg.timed_out} call(s) timed out; billed at their bounds (input estimated "
                 "when Bedrock gave none, output = maxTokens sent)",
             ]
-        summary.lines_unpriced += sum(row["invocations"] for row in rows if row["unpriced"])
-        summary.rows_written += table.put_rows(rows)
-        summary.reports.append(put_report(s3_client, bucket, agg.day, rows))
-        tenants.update(row["pk"] for row in rows)
+        for reason, count in agg.rejected.items():
+            summary.rejected[reason] += count
+        kept = shortfall(agg.day, stored, rows)
+        if kept is not None:
+            summary.days_kept.append(kept)
+            warnings = [
+                *warnings,
+                f"{agg.day}: found {kept['invocations_found']} invocations, the stored rows hold "
+                f"{kept['invocations_stored']}: rows and report left as they were",
+            ]
+        else:
+            summary.lines_unpriced += sum(row["invocations"] for row in rows if row["unpriced"])
+            summary.rows_written += table.put_rows(rows)
+            summary.reports.append(put_report(s3_client, bucket, agg.day, rows))
+            tenants.update(row["pk"] for row in rows)
         for warning in warnings:
             if warning not in summary.warnings:
                 summary.warnings.append(warning)
@@ -96,9 +165,16 @@ def run(
     return summary
 
 
-def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str, Any]:
+def record_metrics(metrics: Any, summary: RunSummary) -> None:
+    """The rejected-line count as a metric (powertools Metrics: EMF, no API call), total and by reason."""
+    metrics.add_metric(name=REJECTED_METRIC, unit="Count", value=sum(summary.rejected.values()))
+    for reason, count in summary.rejected.items():
+        metrics.add_metric(name=f"{REJECTED_METRIC}.{reason}", unit="Count", value=count)
+
+
+def run_and_answer(days: list[dt.date], settings: Any, logger: Any, metrics: Any = None) -> dict[str, Any]:
     """Both aggregators' whole job: run with this container's clients and settings, log the
-    warnings and the summary, and give the answer the API documents."""
+    warnings and the summary, record the metrics, and give the answer the API documents."""
     summary = run(
         days,
         logs_client=aws_client("logs"),
@@ -108,8 +184,14 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
         log_group=settings.log_group_api,
         catalog=settings.catalog,
         retention_days=settings.retention_days,
+        keyring=load_keyring(aws_client("secretsmanager"), settings.signing_secret),
+        signed_lines_from=settings.signed_lines_from,
     )
     for warning in summary.warnings:
         logger.warning(warning)
+    if any(summary.rejected.values()):
+        logger.warning("usage lines rejected", extra={"rejected": summary.rejected, "dates": summary.dates})
+    if metrics is not None:
+        record_metrics(metrics, summary)
     logger.info("aggregation finished", extra={"summary": summary.as_dict()})
     return {"body": "Calculation Finished!", "summary": summary.as_dict()}

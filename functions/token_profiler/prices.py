@@ -22,6 +22,9 @@ CATALOG_PATH = Path(__file__).with_name("catalog.json")
 KINDS = ("text", "embedding")
 APIS = ("converse", "titan-embed-v1", "titan-embed-v2", "cohere-embed")
 PRICE_FIELDS = ("input", "output", "cache_read", "cache_write")
+# The columns of a usage row that record the per-1K prices it was billed at, and their as_of.
+PRICE_COLUMNS = ("price_input", "price_output", "price_cache_read", "price_cache_write")
+PRICE_AS_OF = "price_as_of"
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,29 @@ class Catalog:
             cache_read=money.cost(cache_read, price.cache_read),
             cache_write=money.cost(cache_write, price.cache_write),
         )
+
+
+def price_columns(price: Price) -> dict[str, Any]:
+    """A row's record of the price it used: per-1K Decimals and the catalog's as_of."""
+    columns: dict[str, Any] = {
+        column: getattr(price, field) for column, field in zip(PRICE_COLUMNS, PRICE_FIELDS, strict=True)
+    }
+    columns[PRICE_AS_OF] = price.as_of
+    return columns
+
+
+def price_from_columns(row: dict[str, Any]) -> Price | None:
+    """The price a stored row recorded, or None when it recorded none (older rows, unpriced)."""
+    if not all(column in row for column in PRICE_COLUMNS):
+        return None
+    try:
+        values = {
+            field: money.to_decimal(row[column], column)
+            for column, field in zip(PRICE_COLUMNS, PRICE_FIELDS, strict=True)
+        }
+    except ValueError:
+        return None
+    return Price(source="stored row", as_of=str(row.get(PRICE_AS_OF, "")), **values)
 
 
 def parse_overrides(text: str | None) -> dict[str, Any] | None:

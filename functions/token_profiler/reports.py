@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from token_profiler import ROW_COSTS, ROW_COUNTS, money
+from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS
 
 COLUMNS = (
     "date",
@@ -22,6 +23,8 @@ COLUMNS = (
     "price_region",
     "price_fallback",
     "ttl",
+    *PRICE_COLUMNS,
+    PRICE_AS_OF,
 )
 
 

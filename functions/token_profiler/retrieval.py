@@ -14,6 +14,7 @@ from token_profiler import ROW_COSTS, ROW_COUNTS, money
 from token_profiler.auth import Caller
 from token_profiler.dates import days_between, parse_day
 from token_profiler.errors import BadRequest, Forbidden, echo_names
+from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS
 from token_profiler.storage import UsageTable
 
 FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token")
@@ -78,6 +79,10 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
     item["unpriced"] = bool(row.get("unpriced", False))
     item["price_region"] = row.get("price_region", "")
     item["price_fallback"] = bool(row.get("price_fallback", False))
+    # the per-1K prices the row was billed at ("" on rows written before rows recorded them)
+    for name in PRICE_COLUMNS:
+        item[name] = _present(row[name]) if name in row else ""
+    item[PRICE_AS_OF] = str(row.get(PRICE_AS_OF, ""))
     return item
 
 

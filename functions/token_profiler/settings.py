@@ -6,6 +6,7 @@ variable, so a bad deployment fails at init rather than inside a request.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from token_profiler.prices import Catalog, load_catalog
 
 # Which variables each function cannot run without.
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "invoke_model": (),
-    "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
-    "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
+    "invoke_model": ("USAGE_SIGNING_SECRET",),
+    "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
+    "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
     "ddb_cost_retrieval": ("TABLE_NAME",),
 }
 
@@ -47,6 +48,14 @@ class Settings:
     metrics_per_tenant: bool = False
     admin_mfa: bool = False
     cors_origin: str = "*"
+    # Secrets Manager id (ARN or name) of the usage-line signing keyring (token_profiler.signing)
+    signing_secret: str = ""
+    # first UTC day on which unsigned usage lines are rejected; None: every day
+    signed_lines_from: dt.date | None = None
+
+    def accepts_unsigned(self, day: dt.date) -> bool:
+        """Whether unsigned lines of ``day`` still bill (days before SIGNED_LINES_FROM)."""
+        return self.signed_lines_from is not None and day < self.signed_lines_from
 
     @property
     def catalog(self) -> Catalog:
@@ -86,6 +95,18 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if raw in FALSE:
         return False
     raise ConfigError(f"{name}: must be true or false, got {raw!r}")
+
+
+def _day(env: Mapping[str, str], name: str) -> dt.date | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: must be a date YYYY-MM-DD, got {raw!r}") from None
 
 
 def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +149,8 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         metrics_per_tenant=_bool(env, "METRICS_PER_TENANT"),
         admin_mfa=_bool(env, "ADMIN_MFA"),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
+        signing_secret=env.get("USAGE_SIGNING_SECRET", "").strip(),
+        signed_lines_from=_day(env, "SIGNED_LINES_FROM"),
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog

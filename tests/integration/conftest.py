@@ -9,6 +9,8 @@ import boto3
 import pytest
 from token_profiler.storage import TABLE_SCHEMA_PATH
 
+from tests.support.usage_lines import TEST_KEYRING_VALUE
+
 REGION = "us-east-1"
 
 
@@ -97,7 +99,18 @@ def aws_env(moto_server_url, monkeypatch):
 
 
 @pytest.fixture
-def stack(aws_env, monkeypatch) -> Stack:
+def signing_secret(aws_env, monkeypatch) -> str:
+    """The deployment's signing keyring in Secrets Manager (the tests' keys), named in the env."""
+    client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=aws_env)
+    arn = client.create_secret(Name=f"test/usage-signing-key-{uuid.uuid4().hex[:10]}")["ARN"]
+    client.put_secret_value(SecretId=arn, SecretString=TEST_KEYRING_VALUE)
+    monkeypatch.setenv("USAGE_SIGNING_SECRET", arn)
+    monkeypatch.delenv("SIGNED_LINES_FROM", raising=False)
+    return arn
+
+
+@pytest.fixture
+def stack(aws_env, signing_secret, monkeypatch) -> Stack:
     stack = Stack(aws_env)
     monkeypatch.setenv("TABLE_NAME", stack.table_name)
     monkeypatch.setenv("S3_BUCKET", stack.bucket)

@@ -19,7 +19,7 @@ import pytest
 from token_profiler import jobs
 
 from tests.support.lambda_env import LambdaContext, claims_for, load_handler, rest_event
-from tests.support.usage_lines import usage_line
+from tests.support.usage_lines import TEST_KEYRING, usage_line
 
 pytestmark = pytest.mark.integration
 
@@ -59,6 +59,7 @@ def generate(day: dt.date, count: int, seed: int, tenants: int = 12, prefix: str
         record = (f"tenant-{rng.randrange(tenants)}", model, *counts)
         records.append(record)
         message = usage_line(
+            keyring=TEST_KEYRING,
             tenant=record[0],
             request_id=f"{prefix}-{seed}-{n}",
             model_id=model,
@@ -250,7 +251,12 @@ def test_a_late_line_for_yesterday_is_picked_up_by_rerunning_yesterday(stack, sc
     # a line stamped yesterday 23:59:59.999 arrives after the run (new stream, as a late flush would)
     late = ("tenant-0", "anthropic.claude-3-sonnet-20240229-v1:0", 1234, 567, 0, 0)
     message = usage_line(
-        tenant=late[0], request_id="late-1", model_id=late[1], input_tokens=late[2], output_tokens=late[3]
+        keyring=TEST_KEYRING,
+        tenant=late[0],
+        request_id="late-1",
+        model_id=late[1],
+        input_tokens=late[2],
+        output_tokens=late[3],
     )
     stack.put_lines([(day_start_ms(day) + 86_400_000 - 1, message)])
     scheduled({"date": day.isoformat()})
@@ -266,11 +272,25 @@ def test_a_line_just_after_midnight_belongs_to_the_next_day(stack, scheduled):
         [
             (
                 last_ms,
-                usage_line(tenant="t-a", request_id="a", model_id=model, input_tokens=100, output_tokens=1),
+                usage_line(
+                    keyring=TEST_KEYRING,
+                    tenant="t-a",
+                    request_id="a",
+                    model_id=model,
+                    input_tokens=100,
+                    output_tokens=1,
+                ),
             ),
             (
                 last_ms + 1,
-                usage_line(tenant="t-a", request_id="b", model_id=model, input_tokens=7, output_tokens=1),
+                usage_line(
+                    keyring=TEST_KEYRING,
+                    tenant="t-a",
+                    request_id="b",
+                    model_id=model,
+                    input_tokens=7,
+                    output_tokens=1,
+                ),
             ),
         ]
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import io
 import json
 
@@ -21,7 +24,7 @@ PROMPT = "What is Amazon.com? secret-prompt-marker-4711"
 
 
 @pytest.fixture
-def invoke(monkeypatch):
+def invoke(monkeypatch, signing_secret):
     """A cold-started invoke_model with a stubbed Bedrock client; returns (call, stubber, logs)."""
     monkeypatch.setenv("BEDROCK_REGION", "us-east-1")
     monkeypatch.delenv("ENABLED_MODELS", raising=False)
@@ -113,7 +116,13 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
     ]
     (line,) = usage_lines(s["logs"])
     usage = line["token_usage"]
-    assert {k: v for k, v in usage.items() if k != "latency_ms"} == {
+    # signed with the current test key over the rest of the object, computed here by hand
+    sig = usage["sig"]
+    assert sig["kid"] == "test-2" and list(usage)[-1] == "sig"
+    body = json.dumps({k: v for k, v in usage.items() if k != "sig"}, sort_keys=True, separators=(",", ":"))
+    digest = hmac.new(b"test key two, thirty-two bytes!!", body.encode(), hashlib.sha256).digest()
+    assert sig["mac"] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    assert {k: v for k, v in usage.items() if k not in ("latency_ms", "sig")} == {
         "schema_version": 1,
         "tenant_id": "tenant-1",
         "request_id": "req-abc",
@@ -409,6 +418,7 @@ def test_prompt_is_logged_when_log_prompts_is_true(invoke):
 def test_bad_settings_fail_the_cold_start_naming_the_variable(monkeypatch, name, value):
     from token_profiler.errors import ConfigError
 
+    monkeypatch.setenv("USAGE_SIGNING_SECRET", "test/usage-signing-key")
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_handler("invoke_model")
@@ -501,3 +511,25 @@ def test_a_throttled_call_is_counted_for_the_alarm(invoke, capsys):
     assert s["call"]()[0]["statusCode"] == 429
     (record,) = emf_records(capsys.readouterr().out)
     assert record["BedrockThrottles"] == 1 and record["_dimensions"] == ["service"]
+
+
+def test_the_signing_key_is_read_once_per_cold_start(invoke, moto_server_url):
+    # Given a cold start whose Secrets Manager client counts GetSecretValue calls
+    from token_profiler.clients import aws_client
+
+    reads = []
+    counting = aws_client("secretsmanager")  # cached: the one the handler's cold start uses
+    counting.meta.events.register(
+        "before-call.secrets-manager.GetSecretValue", lambda **kwargs: reads.append(1)
+    )
+    s = invoke()
+    # When three calls are served by that container
+    for n in range(3):
+        s["stubber"].add_response("converse", converse_response())
+        response, _ = s["call"](request_id=f"req-{n}")
+        assert response["statusCode"] == 200
+    # Then the key was read once, at the cold start, and every line is signed with it
+    assert len(reads) == 1
+    assert [line["token_usage"]["sig"]["kid"] for line in usage_lines(s["logs"])] == ["test-2"] * 3
+    # and the key bytes appear in no log line
+    assert "dGVzdCBrZXkg" not in s["logs"].getvalue() and "test key two" not in s["logs"].getvalue()

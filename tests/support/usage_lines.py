@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
+
+from token_profiler.signing import Keyring, sign
+
+# The tests' signing keys (never a deployment's): two, so rotation can be exercised.
+TEST_KEYRING_VALUE = json.dumps(
+    {
+        "current": "test-2",
+        "keys": {
+            "test-1": base64.b64encode(b"test key one, thirty-two bytes!!").decode(),
+            "test-2": base64.b64encode(b"test key two, thirty-two bytes!!").decode(),
+        },
+    }
+)
+TEST_KEYRING = Keyring(
+    current="test-2",
+    keys={
+        "test-1": b"test key one, thirty-two bytes!!",
+        "test-2": b"test key two, thirty-two bytes!!",
+    },
+)
 
 
 def usage_line(
@@ -17,8 +38,10 @@ def usage_line(
     cache_write: int = 0,
     region: str = "us-east-1",
     compact: bool = True,
+    keyring: Keyring | None = None,
     **extra_usage: Any,
 ) -> str:
+    """A usage line; signed as invoke_model signs it when a keyring is given."""
     usage = {
         "schema_version": 1,
         "tenant_id": tenant,
@@ -32,6 +55,8 @@ def usage_line(
         "latency_ms": 321,
     }
     usage.update(extra_usage)
+    if keyring is not None:
+        usage = sign(usage, keyring)
     record = {
         "level": "INFO",
         "location": "invoke_model:40",

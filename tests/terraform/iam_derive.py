@@ -33,6 +33,7 @@ IAM_PREFIX = {
     "dynamodb": "dynamodb",
     "s3": "s3",
     "cognito-idp": "cognito-idp",
+    "secretsmanager": "secretsmanager",
 }
 # Operations IAM authorizes under a different action name.
 ACTION_ALIASES = {

@@ -84,8 +84,15 @@ def test_an_operation_passed_as_a_callable_counts_under_its_iam_name(functions):
 
 def test_the_real_functions_need_what_docs_say():
     """Guards the docs' IAM table: a new AWS call in the code fails here and in the Terraform suite."""
-    assert derive_actions("invoke_model") == {"bedrock:InvokeModel"}
-    aggregation = {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
+    secret = "secretsmanager:GetSecretValue"  # the signing key: read by the signer and the verifiers
+    assert derive_actions("invoke_model") == {"bedrock:InvokeModel", secret}
+    aggregation = {
+        "logs:FilterLogEvents",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:Query",  # a rerun reads the day's stored rows (their prices, their counts)
+        "s3:PutObject",
+        secret,
+    }
     assert derive_actions("cost_tracking") == aggregation
     # ADMIN_MFA: the admin routes read the caller's MFA setting
     assert derive_actions("cost_tracking_manual") == aggregation | {"cognito-idp:AdminGetUser"}

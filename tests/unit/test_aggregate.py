@@ -27,7 +27,9 @@ def line(**kwargs) -> str:
 
 
 def test_one_line_gives_the_seed_row():
-    agg, rows, warnings = aggregate_lines(DAY, [line()], load_catalog(), retention_days=0)
+    agg, rows, warnings = aggregate_lines(
+        DAY, [line()], load_catalog(), retention_days=0, accept_unsigned=True
+    )
     assert warnings == []
     assert rows == [
         {
@@ -49,12 +51,18 @@ def test_one_line_gives_the_seed_row():
             "unpriced": False,
             "price_region": "us-east-1",
             "price_fallback": False,
+            # the per-1K prices used, from catalog.json by hand
+            "price_input": Decimal("0.003"),
+            "price_output": Decimal("0.015"),
+            "price_cache_read": Decimal(0),
+            "price_cache_write": Decimal(0),
+            "price_as_of": "2026-11-01",
         }
     ]
 
 
 def test_spaced_json_is_parsed_like_compact_json():
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, accept_unsigned=True)
     assert agg.add(
         usage_line(
             tenant="t", request_id="a", model_id=SONNET, input_tokens=1, output_tokens=2, compact=False
@@ -95,20 +103,20 @@ MALFORMED = [
 
 @pytest.mark.parametrize("message", MALFORMED)
 def test_malformed_and_foreign_lines_are_skipped_and_counted(message):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, accept_unsigned=True)
     assert agg.add(message) is False
     assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
 
 
 @pytest.mark.parametrize("prefix", ['{"message":"TOKEN_USAGE","token_usage":', ""], ids=["in-usage", "whole"])
 def test_a_line_nested_deeper_than_the_decoder_is_skipped_not_a_crash(prefix):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, accept_unsigned=True)
     assert agg.add(prefix + "[" * 100_000 + "]" * 100_000 + ("}" if prefix else "")) is False
     assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
 
 
 def test_a_request_id_counts_once_and_the_first_wins():
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, accept_unsigned=True)
     agg.add(line(request_id="same", input_tokens=5))
     agg.add(line(request_id="same", input_tokens=500))
     assert agg.duplicates == 1 and agg.lines_counted == 1
@@ -120,7 +128,7 @@ def test_unknown_model_is_counted_unpriced_with_a_warning():
         line(model_id="acme.mystery-v9", request_id=f"r{n}", input_tokens=100, output_tokens=7)
         for n in range(3)
     ]
-    _, rows, warnings = aggregate_lines(DAY, lines, load_catalog())
+    _, rows, warnings = aggregate_lines(DAY, lines, load_catalog(), accept_unsigned=True)
     (row,) = rows
     assert (row["input_tokens"], row["output_tokens"], row["invocations"]) == (300, 21, 3)
     assert row["total_cost"] == 0 and row["unpriced"] is True
@@ -128,7 +136,7 @@ def test_unknown_model_is_counted_unpriced_with_a_warning():
 
 
 def test_region_without_price_is_flagged_as_fallback():
-    _, rows, _ = aggregate_lines(DAY, [line(region="eu-central-1")], load_catalog())
+    _, rows, _ = aggregate_lines(DAY, [line(region="eu-central-1")], load_catalog(), accept_unsigned=True)
     assert rows[0]["price_fallback"] is True and rows[0]["price_region"] == "us-east-1"
     assert rows[0]["input_cost"] == Decimal("0.00003")
 
@@ -136,7 +144,7 @@ def test_region_without_price_is_flagged_as_fallback():
 def test_ttl_is_the_day_plus_retention():
     assert ttl_for("2026-11-26", 400) == 1764115200 + (365 + 400) * 86400  # 2025-11-26 + 1 y + 400 d
     assert ttl_for("2026-11-26", 0) is None
-    _, rows, _ = aggregate_lines(DAY, [line()], load_catalog(), retention_days=0)
+    _, rows, _ = aggregate_lines(DAY, [line()], load_catalog(), retention_days=0, accept_unsigned=True)
     assert "ttl" not in rows[0]
 
 
@@ -179,7 +187,7 @@ def test_sums_and_costs_match_independent_arithmetic():
             acc[k] += counts[k]
         acc[4] += 1
     lines += ["garbage", lines[0], lines[1]]  # one foreign line, two duplicates
-    agg, rows, _ = aggregate_lines(DAY, lines, load_catalog())
+    agg, rows, _ = aggregate_lines(DAY, lines, load_catalog(), accept_unsigned=True)
     assert (agg.lines_read, agg.lines_skipped, agg.duplicates, agg.lines_counted) == (3003, 1, 2, 3000)
     assert {(r["pk"], r["model_id"]) for r in rows} == set(expected)
     for row in rows:
@@ -197,8 +205,10 @@ def test_sums_and_costs_match_independent_arithmetic():
 
 def test_same_lines_in_any_order_give_identical_rows():
     lines = [line(request_id=f"r{n}", tenant=f"t{n % 3}", input_tokens=n) for n in range(200)]
-    first = build_rows(aggregate_lines(DAY, lines, load_catalog())[0], load_catalog())
+    first = build_rows(aggregate_lines(DAY, lines, load_catalog(), accept_unsigned=True)[0], load_catalog())
     shuffled = lines[:]
     random.Random(1).shuffle(shuffled)
-    second = build_rows(aggregate_lines(DAY, shuffled, load_catalog())[0], load_catalog())
+    second = build_rows(
+        aggregate_lines(DAY, shuffled, load_catalog(), accept_unsigned=True)[0], load_catalog()
+    )
     assert first == second

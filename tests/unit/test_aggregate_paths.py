@@ -60,7 +60,7 @@ def set_raw(message: str, key: str, raw: str) -> str:
 
 def both_paths(messages) -> tuple[DayAggregate, DayAggregate]:
     """Feed the messages to both paths, asserting the same answer line by line."""
-    fast, checked = DayAggregate(DAY), DayAggregate(DAY)
+    fast, checked = DayAggregate(DAY, accept_unsigned=True), DayAggregate(DAY, accept_unsigned=True)
     for message in messages:
         assert fast._add_fast(message) == checked._add_checked(message), repr(message)
     assert fast.sums == checked.sums
@@ -119,7 +119,7 @@ def test_the_loggers_own_lines_are_counted_by_the_fast_path_alone(monkeypatch):
         raise AssertionError(f"the checked path was asked about {message!r}")
 
     monkeypatch.setattr(DayAggregate, "_add_checked", refuse)
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, accept_unsigned=True)
     # a "}" inside a string cuts the fast decode short: that one line is left to the checked path
     assert [agg.add(m) for m in lines[:5]] == [True] * 5
     monkeypatch.undo()
@@ -285,7 +285,10 @@ def test_rows_from_both_paths_are_identical():
     catalog = load_catalog()
     fast, checked = both_paths(lines)
     assert aggregate.build_rows(fast, catalog) == aggregate.build_rows(checked, catalog)
-    assert aggregate.build_rows(fast, catalog)[0] == aggregate_lines(DAY, lines, catalog)[1]
+    assert (
+        aggregate.build_rows(fast, catalog)[0]
+        == aggregate_lines(DAY, lines, catalog, accept_unsigned=True)[1]
+    )
 
 
 # random damage to real lines: wherever it lands, both paths must still agree
@@ -327,7 +330,7 @@ def test_without_msgspec_the_standard_library_does_everything(monkeypatch):
     assert stdlib.DayAggregate.add is stdlib.DayAggregate._add_checked
     lines = VALID_BUT_UNUSUAL + INVALID + [with_usage(line(), s) for s in SPELLINGS]
     lines = [m.replace('"r1"', f'"id-{n}"') for n, m in enumerate(lines)] + lines[:5]
-    without, with_ = stdlib.DayAggregate(DAY), DayAggregate(DAY)
+    without, with_ = stdlib.DayAggregate(DAY, accept_unsigned=True), DayAggregate(DAY, accept_unsigned=True)
     assert [without.add(m) for m in lines] == [with_.add(m) for m in lines]
     assert (without.sums, without.lines_skipped, without.duplicates) == (
         with_.sums,

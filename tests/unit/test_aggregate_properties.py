@@ -71,7 +71,7 @@ def test_sums_costs_and_counts_match_an_independent_fold(items):
         acc[0] += i
         acc[1] += o
         acc[2] += 1
-    agg, rows, _ = aggregate_lines(DAY, lines, load_catalog())
+    agg, rows, _ = aggregate_lines(DAY, lines, load_catalog(), accept_unsigned=True)
     assert (agg.lines_read, agg.lines_skipped, agg.duplicates) == (len(lines), junk, dups)
     assert {
         (r["pk"], r["model_id"]): [r["input_tokens"], r["output_tokens"], r["invocations"]] for r in rows

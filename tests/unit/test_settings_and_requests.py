@@ -14,7 +14,8 @@ from token_profiler.storage import UsageTable, from_item, table_schema, to_item
 
 pytestmark = pytest.mark.unit
 
-AGG_ENV = {"LOG_GROUP_API": "/aws/lambda/x", "S3_BUCKET": "b", "TABLE_NAME": "t"}
+SECRET = {"USAGE_SIGNING_SECRET": "demo/usage-signing-key"}
+AGG_ENV = {"LOG_GROUP_API": "/aws/lambda/x", "S3_BUCKET": "b", "TABLE_NAME": "t", **SECRET}
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,8 @@ AGG_ENV = {"LOG_GROUP_API": "/aws/lambda/x", "S3_BUCKET": "b", "TABLE_NAME": "t"
         ("cost_tracking", "S3_BUCKET"),
         ("cost_tracking_manual", "TABLE_NAME"),
         ("ddb_cost_retrieval", "TABLE_NAME"),
+        ("cost_tracking", "USAGE_SIGNING_SECRET"),
+        ("invoke_model", "USAGE_SIGNING_SECRET"),
     ],
 )
 def test_a_missing_required_variable_is_named(function, missing):
@@ -35,7 +38,7 @@ def test_a_missing_required_variable_is_named(function, missing):
 def test_defaults():
     s = settings.load("cost_tracking_manual", AGG_ENV)
     assert (s.retention_days, s.admin_group, s.max_range_days, s.log_prompts) == (400, "admin", 31, False)
-    invoke = settings.load("invoke_model", {})
+    invoke = settings.load("invoke_model", SECRET)
     assert invoke.bedrock_url is None and invoke.bedrock_region == "us-east-1"
     assert invoke.enabled_models == frozenset() and invoke.max_input_chars == 100_000
 
@@ -52,6 +55,8 @@ def test_defaults():
         ("BEDROCK_READ_TIMEOUT", "60"),
         ("ENABLED_MODELS", "anthropic.claude-3-sonnet"),
         ("PRICE_OVERRIDES", '{"m": {"prices": {"us-east-1": {"input": 1e-3, "output": "1"}}}}'),
+        ("SIGNED_LINES_FROM", "2026-13-01"),
+        ("SIGNED_LINES_FROM", "20261201"),
     ],
 )
 def test_bad_values_fail_naming_the_variable(name, value):
@@ -59,9 +64,21 @@ def test_bad_values_fail_naming_the_variable(name, value):
         settings.load("cost_tracking", {**AGG_ENV, name: value})
 
 
+def test_unsigned_lines_bill_only_on_days_before_the_switch_over():
+    s = settings.load("cost_tracking", {**AGG_ENV, "SIGNED_LINES_FROM": "2026-12-01"})
+    assert s.signing_secret == "demo/usage-signing-key"
+    assert s.accepts_unsigned(dt.date(2026, 11, 30))
+    assert not s.accepts_unsigned(dt.date(2026, 12, 1))
+    assert not s.accepts_unsigned(dt.date(2026, 12, 2))
+    # without a switch-over date no day accepts an unsigned line
+    strict = settings.load("cost_tracking", AGG_ENV)
+    assert strict.signed_lines_from is None and not strict.accepts_unsigned(dt.date(1970, 1, 1))
+
+
 def test_enabled_models_accept_profile_ids():
     s = settings.load(
-        "invoke_model", {"ENABLED_MODELS": " us.amazon.nova-lite-v1:0 , amazon.titan-embed-text-v1 "}
+        "invoke_model",
+        {**SECRET, "ENABLED_MODELS": " us.amazon.nova-lite-v1:0 , amazon.titan-embed-text-v1 "},
     )
     assert s.enabled_models == {"us.amazon.nova-lite-v1:0", "amazon.titan-embed-text-v1"}
 
@@ -154,7 +171,7 @@ def test_the_tenant_comes_from_the_tenant_attribute_only():
 
 
 def test_parameters_map_to_converse_names():
-    s = settings.load("invoke_model", {})
+    s = settings.load("invoke_model", SECRET)
     body = {
         "inputs": "hi",
         "parameters": {"maxTokenCount": 100, "temperature": 0, "topP": 1, "stopSequences": []},
@@ -167,7 +184,9 @@ def test_parameters_map_to_converse_names():
 
 def test_max_tokens_limit_comes_from_the_catalog():
     # a fast generator and the longest read timeout: the catalog's maximum is what binds
-    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "24", "OUTPUT_TOKENS_PER_SECOND": "5000"})
+    s = settings.load(
+        "invoke_model", {**SECRET, "BEDROCK_READ_TIMEOUT": "24", "OUTPUT_TOKENS_PER_SECOND": "5000"}
+    )
     ok = {"inputs": "hi", "parameters": {"maxTokenCount": 64000}}
     parse_request("us.anthropic.claude-sonnet-4-20250514-v1:0", ok, s, s.catalog)
     with pytest.raises(BadRequest, match="2048"):

@@ -1,0 +1,264 @@
+"""Signed usage lines: the canonical form, the MAC, and the aggregator billing only lines that verify.
+
+Expected MACs are computed here with hmac/hashlib over JSON written by hand, not by the module.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from token_profiler import signing
+from token_profiler.aggregate import DayAggregate, aggregate_lines
+from token_profiler.prices import load_catalog
+
+from tests.support.usage_lines import TEST_KEYRING, TEST_KEYRING_VALUE, usage_line
+
+pytestmark = pytest.mark.unit
+
+DAY = "2026-12-01"
+SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"
+KEY2 = b"test key two, thirty-two bytes!!"
+
+
+def signed(**overrides) -> str:
+    base = {"tenant": "t1", "request_id": "r1", "model_id": SONNET, "input_tokens": 10, "output_tokens": 282}
+    base.update(overrides)
+    return usage_line(keyring=TEST_KEYRING, **base)
+
+
+class Checked:
+    """An aggregate read through its checked path only (its ``add`` is the rule, no fast path)."""
+
+    def __init__(self, agg: DayAggregate):
+        self.agg = agg
+        self.add = agg._add_checked
+
+    def __getattr__(self, name):
+        return getattr(self.agg, name)
+
+
+def both(keys=TEST_KEYRING.keys, accept_unsigned=False):
+    """A fast-path and a checked-path aggregate with the same trust."""
+    fast = DayAggregate(DAY, keys, accept_unsigned=accept_unsigned)
+    assert fast.add.__func__ is DayAggregate._add_fast  # msgspec is installed: the fast path runs
+    return fast, Checked(DayAggregate(DAY, keys, accept_unsigned=accept_unsigned))
+
+
+def test_canonical_form_is_sorted_compact_utf8_without_the_signature():
+    usage = {"b": 1, "a": {"z": "é", "y": [1, 2]}, "sig": {"kid": "x", "mac": "y"}}
+    assert signing.canonical(usage) == '{"a":{"y":[1,2],"z":"é"},"b":1}'.encode()
+
+
+def test_the_mac_is_hmac_sha256_base64url_unpadded():
+    usage = {"schema_version": 1, "tenant_id": "t1", "input_tokens": 5}
+    record = signing.sign(usage, TEST_KEYRING)
+    text = '{"input_tokens":5,"schema_version":1,"tenant_id":"t1"}'
+    want = (
+        base64.urlsafe_b64encode(hmac.new(KEY2, text.encode(), hashlib.sha256).digest()).decode().rstrip("=")
+    )
+    assert record["sig"] == {"kid": "test-2", "mac": want}
+    # logged in canonical key order with the signature last (the aggregator's fast path relies on it)
+    assert list(record) == ["input_tokens", "schema_version", "tenant_id", "sig"]
+    assert signing.check(record, TEST_KEYRING.keys) is None
+
+
+def test_a_signed_line_is_billed_by_both_paths():
+    for agg in both():
+        assert agg.add(signed())
+        assert agg.sums == {("t1", SONNET, "us-east-1"): [10, 282, 0, 0, 1]}
+        assert agg.rejected == {"bad_signature": 0, "missing_signature": 0, "unknown_key": 0}
+
+
+TAMPERS = {
+    "schema_version": 2,
+    "tenant_id": "t2",
+    "request_id": "r2",
+    "model_id": "amazon.nova-micro-v1:0",
+    "region": "eu-west-1",
+    "input_tokens": 11,
+    "output_tokens": 281,
+    "cache_read_input_tokens": 1,
+    "cache_write_input_tokens": 1,
+    "latency_ms": 1,
+}
+
+
+@pytest.mark.parametrize("field", sorted(TAMPERS))
+def test_changing_any_signed_field_rejects_the_line(field):
+    # Given a genuine line whose one field is then changed, the signature kept
+    line = json.loads(signed())
+    line["token_usage"][field] = TAMPERS[field]
+    message = json.dumps(line, separators=(",", ":"))
+    for agg in both():
+        assert not agg.add(message)
+        if field == "schema_version":  # an unknown schema version is malformed before anything else
+            assert agg.lines_skipped == 1
+        else:
+            assert agg.rejected["bad_signature"] == 1, field
+        assert agg.sums == {} and agg.seen == set()
+
+
+def test_an_added_field_or_a_changed_mac_rejects_the_line():
+    line = json.loads(signed())
+    line["token_usage"]["timed_out"] = True
+    added = json.dumps(line, separators=(",", ":"))
+    line = json.loads(signed())
+    mac = line["token_usage"]["sig"]["mac"]
+    line["token_usage"]["sig"]["mac"] = ("A" if mac[0] != "A" else "B") + mac[1:]
+    changed = json.dumps(line, separators=(",", ":"))
+    for message in (added, changed):
+        for agg in both():
+            assert not agg.add(message)
+            assert agg.rejected["bad_signature"] == 1
+
+
+def test_missing_and_unknown_key_and_malformed_signatures_are_told_apart():
+    unsigned = usage_line(tenant="t1", request_id="r1", model_id=SONNET, input_tokens=1, output_tokens=1)
+    line = json.loads(signed(request_id="r2"))
+    line["token_usage"]["sig"]["kid"] = "test-9"
+    unknown = json.dumps(line, separators=(",", ":"))
+    line["token_usage"]["sig"] = "not an object"
+    malformed = json.dumps(line, separators=(",", ":"))
+    for agg in both():
+        for message in (unsigned, unknown, malformed):
+            assert not agg.add(message)
+        assert agg.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 1}
+        assert agg.lines_rejected == 3 and agg.lines_read == 3 and agg.lines_counted == 0
+
+
+def test_a_forged_line_with_a_real_request_id_does_not_displace_the_real_one():
+    # Given a forged line (signed with a key the deployment does not hold) that reuses a real
+    # request id and comes first, as an earlier timestamp would place it
+    forger = signing.Keyring(current="test-2", keys={"test-2": b"a key the forger made up, 32 b.!"})
+    forged = usage_line(
+        keyring=forger, tenant="victim", request_id="r1", model_id=SONNET, input_tokens=10**9, output_tokens=0
+    )
+    unsigned = usage_line(
+        tenant="victim", request_id="r1", model_id=SONNET, input_tokens=10**9, output_tokens=0
+    )
+    for agg in both():
+        # When the forged lines and then the real line are read
+        assert not agg.add(forged)
+        assert not agg.add(unsigned)
+        assert agg.add(signed())
+        # Then only the real line is billed, and the forgeries are reported
+        assert agg.sums == {("t1", SONNET, "us-east-1"): [10, 282, 0, 0, 1]}
+        assert agg.duplicates == 0
+        assert agg.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 0}
+
+
+def test_a_replayed_genuine_line_counts_once():
+    for agg in both():
+        assert agg.add(signed())
+        assert not agg.add(signed())
+        assert agg.duplicates == 1 and agg.lines_counted == 1
+
+
+def test_lines_signed_with_an_older_key_still_verify_after_rotation():
+    old = signing.Keyring(current="test-1", keys=TEST_KEYRING.keys)
+    line = usage_line(
+        keyring=old, tenant="t1", request_id="r1", model_id=SONNET, input_tokens=3, output_tokens=4
+    )
+    assert json.loads(line)["token_usage"]["sig"]["kid"] == "test-1"
+    for agg in both():
+        assert agg.add(line)
+    # a keyring that dropped the old key no longer bills it
+    for agg in both(keys={"test-2": KEY2}):
+        assert not agg.add(line)
+        assert agg.rejected["unknown_key"] == 1
+
+
+def test_unsigned_lines_bill_only_when_the_day_accepts_them():
+    unsigned = usage_line(tenant="t1", request_id="r1", model_id=SONNET, input_tokens=3, output_tokens=4)
+    for agg in both(accept_unsigned=True):
+        assert agg.add(unsigned)
+        assert agg.sums == {("t1", SONNET, "us-east-1"): [3, 4, 0, 0, 1]}
+    # before the switch-over a line that carries a bad signature is still refused
+    line = json.loads(signed(request_id="r2"))
+    line["token_usage"]["input_tokens"] = 99
+    for agg in both(accept_unsigned=True):
+        assert not agg.add(json.dumps(line, separators=(",", ":")))
+        assert agg.rejected["bad_signature"] == 1
+
+
+def test_a_signed_line_spelled_another_way_is_verified_by_the_checked_path():
+    # spaces and escaped non-ASCII text: not the bytes that were signed, the same object
+    line = usage_line(
+        keyring=TEST_KEYRING,
+        tenant="tenant-é",
+        request_id="r1",
+        model_id=SONNET,
+        input_tokens=1,
+        output_tokens=2,
+        compact=False,
+    )
+    assert "\\u00e9" in line and ": " in line
+    for agg in both():
+        assert agg.add(line)
+        assert agg.sums == {("tenant-é", SONNET, "us-east-1"): [1, 2, 0, 0, 1]}
+
+
+def test_aggregate_lines_bills_the_verified_rows_only():
+    forged = usage_line(tenant="t1", request_id="x", model_id=SONNET, input_tokens=10**6, output_tokens=0)
+    agg, rows, _ = aggregate_lines(DAY, [signed(), forged], load_catalog(), keys=TEST_KEYRING.keys)
+    assert [(r["pk"], r["invocations"], r["input_tokens"]) for r in rows] == [("t1", 1, 10)]
+    assert agg.rejected["missing_signature"] == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope", "not JSON"),
+        ("[]", "must be"),
+        ('{"current": "a", "keys": {}}', "must be"),
+        ('{"current": "a", "keys": {"a b": "QUFB"}}', "key id"),
+        ('{"current": "a", "keys": {"a": "QUFB"}}', "at least 32 bytes"),
+        ('{"current": "a", "keys": {"a": 5}}', "at least 32 bytes"),
+        ('{"current": "b", "keys": {"a": "' + base64.b64encode(b"k" * 32).decode() + '"}}', "current"),
+    ],
+)
+def test_a_bad_keyring_fails_with_a_message_that_holds_no_key(value, message):
+    with pytest.raises(signing.KeyringError, match=message) as raised:
+        signing.parse_keyring(value)
+    assert "a2tr" not in str(raised.value)
+
+
+def test_new_keyrings_and_rotation():
+    first = signing.parse_keyring(signing.new_keyring_value("2026-12-01"))
+    assert first.current.startswith("2026-12-01.") and len(first.keys[first.current]) == 32
+    rotated = signing.parse_keyring(signing.new_keyring_value("2026-12-02", TEST_KEYRING_VALUE))
+    assert set(rotated.keys) == {"test-1", "test-2", rotated.current}
+    assert rotated.keys["test-2"] == KEY2 and rotated.current.startswith("2026-12-02.")
+    assert "test key" not in repr(rotated)
+
+
+def test_the_fast_path_verifies_a_compact_signed_line_without_the_checked_path(monkeypatch):
+    # Given a checked path that fails the test if it is reached
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    # When compact signed lines as invoke_model logs them are added
+    assert agg.add(signed())
+    assert agg.add(signed(request_id="r2", input_tokens=5))
+    # Then the fast path alone billed them
+    assert agg.sums == {("t1", SONNET, "us-east-1"): [15, 564, 0, 0, 2]}
+    # and any line that does not verify there is left to the checked path
+    line = json.loads(signed(request_id="r3"))
+    line["token_usage"]["input_tokens"] = 6
+    with pytest.raises(AssertionError, match="checked path reached"):
+        agg.add(json.dumps(line, separators=(",", ":")))
+
+
+@pytest.mark.parametrize("key_length", [32, 64, 65, 100])
+def test_the_precomputed_mac_equals_the_standard_librarys(key_length):
+    key = bytes(range(key_length))
+    keyed = signing.KeyedMac(key)
+    for data in (b"", b"x", "é".encode() * 200, bytes(range(256)) * 3):
+        want = hmac.new(key, data, hashlib.sha256).digest()
+        assert keyed(data) == base64.urlsafe_b64encode(want).decode().rstrip("=") == signing.mac(key, data)
