@@ -329,6 +329,9 @@ variable "output_tokens_per_second" {
   validation {
     condition     = var.output_tokens_per_second >= 1 && var.output_tokens_per_second <= 10000
     error_message = "output_tokens_per_second must be between 1 and 10000."
+  }
+}
+
 # ---- signed usage lines --------------------------------------------------------------------
 
 variable "signed_lines_from" {
