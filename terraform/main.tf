@@ -332,8 +332,14 @@ locals {
       comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
     }
     rejected_lines = {
+      description         = "Usage lines failed their signature check (forged, tampered or unknown key) and were not billed"
+      namespace           = local.metrics_namespace, metric_name = "RejectedUsageLines", dimensions = local.scheduled
+      statistic           = "Sum", period = 3600, evaluation_periods = 1, threshold = 0
+      comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
+    }
+    skipped_lines = {
       description         = "Malformed usage lines were skipped by the aggregator"
-      namespace           = local.metrics_namespace, metric_name = "RejectedLines", dimensions = local.scheduled
+      namespace           = local.metrics_namespace, metric_name = "SkippedLines", dimensions = local.scheduled
       statistic           = "Sum", period = 3600, evaluation_periods = 1, threshold = 0
       comparison_operator = "GreaterThanThreshold", treat_missing_data = "notBreaching"
     }

@@ -511,4 +511,5 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
     assert status == 200 and payload["summary"]["lines_unpriced"] == 2
     (record,) = emf_records(capsys.readouterr().out)
     assert record["_dimensions"] == ["service"]
-    assert (record["AggregationSucceeded"], record["UnpricedLines"], record["RejectedLines"]) == (1, 2, 1)
+    assert (record["AggregationSucceeded"], record["UnpricedLines"], record["SkippedLines"]) == (1, 2, 1)
+    assert record["RejectedUsageLines"] == 0  # every line here is signed or malformed, none forged

@@ -357,6 +357,7 @@ def test_alarms_dashboard_and_dead_letter_queue(run):
         "dead_letters",
         "unpriced_lines",
         "rejected_lines",
+        "skipped_lines",
     }
     assert set(alarms) == {f"tftest_{key}" for key in expected}
     topics = [
