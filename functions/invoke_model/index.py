@@ -8,7 +8,6 @@ from token_profiler import USAGE_MARKER, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app, request_id
 from token_profiler.bedrock import client_args, get_client
 from token_profiler.clients import aws_client
-from token_profiler.errors import BedrockThrottled
 from token_profiler.invoke import invoke, parse_request
 from token_profiler.signing import load_keyring
 
@@ -34,7 +33,7 @@ def invoke_model():
     client = get_client(*client_args(SETTINGS))
     # the usage line needs a request id to be counted; API Gateway always sends one
     rid = request_id(app) or app.lambda_context.aws_request_id
-    try:
+    with telemetry.counting_throttles(metrics):
         outcome = invoke(
             request,
             client=client,
@@ -45,9 +44,6 @@ def invoke_model():
             request_id=rid,
             log_usage=log_usage,
         )
-    except BedrockThrottled:
-        telemetry.throttled(metrics)
-        raise
     usage = outcome.body[0]["usage"]
     telemetry.call_metrics(
         metrics, request.model_id, usage, who.tenant_id, per_tenant=SETTINGS.metrics_per_tenant

@@ -10,6 +10,8 @@ Namespace: POWERTOOLS_METRICS_NAMESPACE (Terraform sets ``BedrockTokenProfiler/<
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +59,18 @@ def call_metrics(
 def throttled(metrics: Any) -> None:
     """Bedrock throttled a call (the caller got 429); no model dimension, so one alarm watches all."""
     metrics.add_metric(name="BedrockThrottles", unit=COUNT, value=1)
+
+
+@contextmanager
+def counting_throttles(metrics: Any) -> Iterator[None]:
+    """Counts a Bedrock throttle (the caller gets 429) raised inside the block, and lets it go on."""
+    from token_profiler.errors import BedrockThrottled
+
+    try:
+        yield
+    except BedrockThrottled:
+        throttled(metrics)
+        raise
 
 
 def timed_out(metrics: Any) -> None:

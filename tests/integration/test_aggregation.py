@@ -466,11 +466,19 @@ def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
                     input_tokens=34,
                     output_tokens=1000,
                     timed_out=True,
+                    keyring=TEST_KEYRING,
                 ),
             ),  # noqa: E501
             (
                 noon + 1,
-                usage_line(tenant="t", request_id="ok", model_id=sonnet, input_tokens=10, output_tokens=20),
+                usage_line(
+                    tenant="t",
+                    request_id="ok",
+                    model_id=sonnet,
+                    input_tokens=10,
+                    output_tokens=20,
+                    keyring=TEST_KEYRING,
+                ),
             ),
         ]
     )
@@ -494,13 +502,23 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
             (
                 start,
                 usage_line(
-                    tenant="t", request_id="a", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                    tenant="t",
+                    request_id="a",
+                    model_id="acme.unknown-v1",
+                    input_tokens=1,
+                    output_tokens=1,
+                    keyring=TEST_KEYRING,
                 ),
             ),  # noqa: E501
             (
                 start + 1,
                 usage_line(
-                    tenant="t", request_id="b", model_id="acme.unknown-v1", input_tokens=1, output_tokens=1
+                    tenant="t",
+                    request_id="b",
+                    model_id="acme.unknown-v1",
+                    input_tokens=1,
+                    output_tokens=1,
+                    keyring=TEST_KEYRING,
                 ),
             ),  # noqa: E501
             (start + 2, '{"message":"TOKEN_USAGE","token_usage":{"schema_version":1}}'),

@@ -195,7 +195,7 @@ def test_max_tokens_limit_comes_from_the_catalog():
 
 def test_output_tokens_are_capped_to_what_fits_the_bedrock_deadline():
     # defect 11: 64,000 tokens at 50 tokens/s would take 21 minutes; the read timeout is 20 s
-    s = settings.load("invoke_model", {})
+    s = settings.load("invoke_model", SECRET)
     sonnet4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 
     def sent(tokens):
@@ -206,7 +206,9 @@ def test_output_tokens_are_capped_to_what_fits_the_bedrock_deadline():
     assert (sent(64000), sent(4096), sent(1001), sent(1000), sent(999)) == (1000, 1000, 1000, 1000, 999)
     # without maxTokenCount the cap is sent, so the model's own default cannot run past the deadline
     assert parse_request(sonnet4, {"inputs": "hi"}, s, s.catalog).inference == {"maxTokens": 1000}
-    slow = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "8", "OUTPUT_TOKENS_PER_SECOND": "10"})
+    slow = settings.load(
+        "invoke_model", {**SECRET, "BEDROCK_READ_TIMEOUT": "8", "OUTPUT_TOKENS_PER_SECOND": "10"}
+    )
     assert parse_request(sonnet4, {"inputs": "hi"}, slow, slow.catalog).inference == {"maxTokens": 256}
 
 
@@ -216,7 +218,7 @@ def test_a_model_rate_in_the_catalog_sets_its_cap():
 
     overrides = '{"anthropic.claude-3-haiku-20240307-v1:0": {"output_tokens_per_second": 150}}'
     catalog = load_catalog(overrides)
-    s = settings.load("invoke_model", {"BEDROCK_READ_TIMEOUT": "10"})
+    s = settings.load("invoke_model", {**SECRET, "BEDROCK_READ_TIMEOUT": "10"})
     assert output_cap(catalog.resolve("anthropic.claude-3-haiku-20240307-v1:0"), s) == 1500
     assert output_cap(catalog.resolve("anthropic.claude-3-sonnet-20240229-v1:0"), s) == 500
     with pytest.raises(ConfigError, match="output_tokens_per_second"):
@@ -284,7 +286,7 @@ def test_days_older_than_the_log_retention_are_refused():
 
 
 def test_log_retention_setting():
-    env = {"LOG_GROUP_API": "g", "S3_BUCKET": "b", "TABLE_NAME": "t"}
+    env = {"LOG_GROUP_API": "g", "S3_BUCKET": "b", "TABLE_NAME": "t", **SECRET}
     assert settings.load("cost_tracking", env).log_retention_days == 30
     assert settings.load("cost_tracking", {**env, "LOG_RETENTION_DAYS": "365"}).log_retention_days == 365
     with pytest.raises(ConfigError, match="LOG_RETENTION_DAYS"):
