@@ -26,8 +26,11 @@ import datetime as dt
 from json import JSONDecoder, loads
 from typing import Annotated, Any, Literal
 
-from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
-from token_profiler.prices import Catalog
+from token_profiler import USAGE_MARKER, money
+from token_profiler.prices import TIERS, Catalog
+
+# Schema versions read: 1 (before the cache-duration and tier fields) and 2 (usage.py writes it).
+READ_VERSIONS = (1, 2)
 
 try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
     import msgspec
@@ -47,13 +50,16 @@ _raw_decode = JSONDecoder().raw_decode
 if msgspec is not None:
     _Count = Annotated[int, msgspec.Meta(ge=0)]
     _Text = Annotated[str, msgspec.Meta(min_length=1)]
+    _Tier = Literal["standard", "long_context", "flex", "priority", "batch"]
 
     class _UsageV1(msgspec.Struct, gc=False):
         """The token_usage fields a counted line must have, with the checked path's rules: schema
-        version 1, non-empty tenant, request and model ids, a region string, four integer counts >= 0
-        (a bool or a float is not an integer). Other fields (latency_ms) are read and ignored."""
+        version 1 or 2, non-empty tenant, request and model ids, a region string, integer counts
+        >= 0 (a bool or a float is not an integer), and in version 2 the optional 1-hour share of
+        the cache writes and the pricing tier. Other fields (latency_ms, and any field a later
+        version adds) are read and ignored."""
 
-        schema_version: Literal[1]
+        schema_version: Literal[1, 2]
         tenant_id: _Text
         request_id: _Text
         model_id: _Text
@@ -62,6 +68,8 @@ if msgspec is not None:
         output_tokens: _Count
         cache_read_input_tokens: _Count
         cache_write_input_tokens: _Count
+        cache_write_1h_input_tokens: _Count = 0
+        tier: _Tier = "standard"
 
     _decode_usage = msgspec.json.Decoder(_UsageV1).decode
 else:  # pragma: no cover - tested by loading this module with msgspec hidden
@@ -83,8 +91,9 @@ def _usage_of(message: str) -> Any:
 
 
 class DayAggregate:
-    """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
-    [input, output, cache_read, cache_write, invocations]."""
+    """Sums for one UTC day. ``sums`` maps (tenant, model_id, region, tier) to
+    [input, output, cache_read, cache_write, invocations, cache_write_1h] (cache_write counts every
+    cache write, cache_write_1h the share written for one hour)."""
 
     __slots__ = ("day", "sums", "seen", "lines_skipped", "duplicates")
 
@@ -112,13 +121,15 @@ class DayAggregate:
             usage = None
         if usage is None:
             return self._add_checked(message)
+        if usage.cache_write_1h_input_tokens > usage.cache_write_input_tokens:
+            return self._add_checked(message)
         request_id = usage.request_id
         seen = self.seen
         if request_id in seen:
             self.duplicates += 1
             return False
         seen.add(request_id)
-        key = (usage.tenant_id, usage.model_id, usage.region)
+        key = (usage.tenant_id, usage.model_id, usage.region, usage.tier)
         total = self.sums.get(key)
         if total is None:
             self.sums[key] = [
@@ -127,6 +138,7 @@ class DayAggregate:
                 usage.cache_read_input_tokens,
                 usage.cache_write_input_tokens,
                 1,
+                usage.cache_write_1h_input_tokens,
             ]
             return True
         total[0] += usage.input_tokens
@@ -138,6 +150,9 @@ class DayAggregate:
         if cache:
             total[3] += cache
         total[4] += 1
+        cache = usage.cache_write_1h_input_tokens
+        if cache:
+            total[5] += cache
         return True
 
     def _add_checked(self, message: str) -> bool:
@@ -148,7 +163,7 @@ class DayAggregate:
                 usage = _raw_decode(message, start + _USAGE_OFFSET)[0]
             else:
                 usage = _usage_of(message)
-            if usage["schema_version"] != USAGE_SCHEMA_VERSION:
+            if usage["schema_version"] not in READ_VERSIONS:  # 1.0 and true equal 1, as before
                 raise ValueError("unknown schema version")
             tenant = usage["tenant_id"]
             request_id = usage["request_id"]
@@ -158,6 +173,8 @@ class DayAggregate:
             o = usage["output_tokens"]
             cr = usage.get("cache_read_input_tokens", 0)
             cw = usage.get("cache_write_input_tokens", 0)
+            cw1h = usage.get("cache_write_1h_input_tokens", 0)
+            tier = usage.get("tier", "standard")
         except _PARSE_ERRORS:
             self.lines_skipped += 1
             return False
@@ -178,6 +195,10 @@ class DayAggregate:
             and cr >= 0
             and type(cw) is int
             and cw >= 0
+            and type(cw1h) is int
+            and 0 <= cw1h <= cw
+            and type(tier) is str
+            and tier in TIERS
         ):
             self.lines_skipped += 1
             return False
@@ -186,16 +207,17 @@ class DayAggregate:
             self.duplicates += 1
             return False
         seen.add(request_id)
-        key = (tenant, model_id, region)
+        key = (tenant, model_id, region, tier)
         total = self.sums.get(key)
         if total is None:
-            self.sums[key] = [i, o, cr, cw, 1]
+            self.sums[key] = [i, o, cr, cw, 1, cw1h]
         else:
             total[0] += i
             total[1] += o
             total[2] += cr
             total[3] += cw
             total[4] += 1
+            total[5] += cw1h
         return True
 
     # Count one CloudWatch message; returns False when it was skipped or a duplicate.
@@ -226,32 +248,47 @@ def build_rows(
 ) -> tuple[list[dict], list[str]]:
     """One row per (tenant, model) of the day, priced from its sums; and warnings.
 
+    Each (Region, tier) part is priced with ``catalog.price_for(model_id, region, day)``: the price
+    in force on the row's day in the Region the calls ran in. A part without a price there (or
+    without a rate for one of its token kinds) costs 0 for that part and sets ``price_missing``;
+    an unknown model sets ``unpriced``; ``price_changed`` says a price period of the row starts on
+    its day (calls made before a catalog refresh that day were quoted at the previous price).
+
     Rows hold Python values (int, Decimal, bool, str) and no wall-clock time, so the same lines
     always give identical rows.
     """
-    grouped: dict[tuple[str, str], list[tuple[str, list[int]]]] = {}
-    for (tenant, model_id, region), sums in agg.sums.items():
-        grouped.setdefault((tenant, model_id), []).append((region, sums))
+    grouped: dict[tuple[str, str], list[tuple[str, str, list[int]]]] = {}
+    for (tenant, model_id, region, tier), sums in agg.sums.items():
+        grouped.setdefault((tenant, model_id), []).append((region, tier, sums))
     ttl = ttl_for(agg.day, retention_days)
     rows: list[dict] = []
     unpriced_models: set[str] = set()
+    missing_prices: set[tuple[str, str]] = set()
     for (tenant, model_id), parts in sorted(grouped.items()):
         tokens = [0, 0, 0, 0, 0]
         costs = [money.ZERO] * 4
         regions: set[str] = set()
-        fallback = False
+        missing = False
+        changed = False
         unpriced = False
-        for region, sums in parts:
+        for region, tier, sums in sorted(parts):
             for n in range(5):
                 tokens[n] += sums[n]
-            quote = catalog.quote(model_id, region)
+            quote = catalog.price_for(model_id, region, agg.day)
             if quote.unpriced:
                 unpriced = True
                 unpriced_models.add(model_id)
                 continue
+            if quote.missing:
+                missing = True
+                missing_prices.add((model_id, region))
+                continue
             regions.add(quote.region)
-            fallback = fallback or quote.fallback
-            part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3])
+            changed = changed or quote.changed_on_day
+            part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3], sums[5], tier)
+            if part.missing:
+                missing = True
+                missing_prices.add((model_id, f"{region} ({', '.join(part.missing)})"))
             costs = [
                 money.add(costs[0], part.input),
                 money.add(costs[1], part.output),
@@ -276,13 +313,18 @@ def build_rows(
             "total_cost": money.add(*costs),
             "unpriced": unpriced,
             "price_region": "+".join(sorted(regions)),
-            "price_fallback": fallback,
+            "price_missing": missing,
+            "price_changed": changed,
         }
         if ttl is not None:
             row["ttl"] = ttl
         rows.append(row)
     warnings = [
         f"model {m} has no price: counted with cost 0 and flagged unpriced" for m in sorted(unpriced_models)
+    ]
+    warnings += [
+        f"model {m} has no price in {r} on {agg.day}: counted with cost 0 and flagged price_missing"
+        for m, r in sorted(missing_prices)
     ]
     return rows, warnings
 

@@ -19,7 +19,8 @@ COLUMNS = (
     *ROW_COSTS,
     "unpriced",
     "price_region",
-    "price_fallback",
+    "price_missing",
+    "price_changed",
     "ttl",
 )
 

@@ -77,7 +77,9 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
         item[name] = _present(row.get(name, 0))
     item["unpriced"] = bool(row.get("unpriced", False))
     item["price_region"] = row.get("price_region", "")
-    item["price_fallback"] = bool(row.get("price_fallback", False))
+    # rows written before the catalog's per-Region prices said price_fallback (priced elsewhere)
+    item["price_missing"] = bool(row.get("price_missing", row.get("price_fallback", False)))
+    item["price_changed"] = bool(row.get("price_changed", False))
     return item
 
 

@@ -48,7 +48,8 @@ def test_one_line_gives_the_seed_row():
             "total_cost": Decimal("0.00426"),
             "unpriced": False,
             "price_region": "us-east-1",
-            "price_fallback": False,
+            "price_missing": False,
+            "price_changed": False,
         }
     ]
 
@@ -61,7 +62,7 @@ def test_spaced_json_is_parsed_like_compact_json():
         )
     )
     assert agg.add(usage_line(tenant="t", request_id="b", model_id=SONNET, input_tokens=3, output_tokens=4))
-    assert agg.sums == {("t", SONNET, "us-east-1"): [4, 6, 0, 0, 2]}
+    assert agg.sums == {("t", SONNET, "us-east-1", "standard"): [4, 6, 0, 0, 2, 0]}
 
 
 MALFORMED = [
@@ -74,7 +75,7 @@ MALFORMED = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
-    line(schema_version=2),
+    line(schema_version=3),
     line(schema_version="1"),
     line(input_tokens=-1),
     line(output_tokens=1.5),
@@ -112,7 +113,7 @@ def test_a_request_id_counts_once_and_the_first_wins():
     agg.add(line(request_id="same", input_tokens=5))
     agg.add(line(request_id="same", input_tokens=500))
     assert agg.duplicates == 1 and agg.lines_counted == 1
-    assert agg.sums[("t1", SONNET, "us-east-1")][0] == 5
+    assert agg.sums[("t1", SONNET, "us-east-1", "standard")][0] == 5
 
 
 def test_unknown_model_is_counted_unpriced_with_a_warning():
@@ -127,10 +128,14 @@ def test_unknown_model_is_counted_unpriced_with_a_warning():
     assert warnings and "acme.mystery-v9" in warnings[0]
 
 
-def test_region_without_price_is_flagged_as_fallback():
-    _, rows, _ = aggregate_lines(DAY, [line(region="eu-central-1")], load_catalog())
-    assert rows[0]["price_fallback"] is True and rows[0]["price_region"] == "us-east-1"
-    assert rows[0]["input_cost"] == Decimal("0.00003")
+def test_region_without_price_is_flagged_never_priced_at_another_regions_rate():
+    # Claude 3 Sonnet has no price in eu-central-1: the row is counted, costs 0 and says so
+    _, rows, warnings = aggregate_lines(DAY, [line(region="eu-central-1")], load_catalog())
+    assert rows[0]["price_missing"] is True and rows[0]["price_region"] == ""
+    assert rows[0]["total_cost"] == 0 and rows[0]["input_tokens"] == 10 and rows[0]["unpriced"] is False
+    assert warnings == [
+        f"model {SONNET} has no price in eu-central-1 on {DAY}: counted with cost 0 and flagged price_missing"
+    ]
 
 
 def test_ttl_is_the_day_plus_retention():

@@ -124,7 +124,7 @@ def test_the_loggers_own_lines_are_counted_by_the_fast_path_alone(monkeypatch):
     monkeypatch.undo()
     assert agg.add(lines[5]) is True
     fast, _ = both_paths(lines)
-    assert sorted(t for t, _, _ in fast.sums) == sorted(
+    assert sorted(t for t, *_ in fast.sums) == sorted(
         ["tenant-1", "tënant-ü", "租户", 't"quoted\\', "emoji-😀", "a}b{c"]
     )
 
@@ -149,6 +149,11 @@ VALID_BUT_UNUSUAL = [
     line(latency_ms={"nested": {"deeper": 1}}),  # a nested value: the fast decode is cut short
     line(latency_ms="NaN"),
     line(extra_field="anything"),
+    line(schema_version=2),
+    line(schema_version=2, cache_write=9, cache_write_1h_input_tokens=4, tier="long_context"),
+    line(schema_version=2, cache_write=9, cache_write_1h_input_tokens=9, tier="flex"),
+    line(schema_version=2, tier="priority", timed_out=True, signature="abc"),  # fields added elsewhere
+    line(schema_version=1, tier="standard"),
     set_raw(line(), "schema_version", "1.0"),  # 1.0 == 1 for the checked path
     set_raw(line(), "schema_version", "true"),  # so is true
     set_raw(line(), "latency_ms", "NaN"),  # the standard library reads NaN, msgspec does not
@@ -187,6 +192,9 @@ SPELLINGS = [
     '{"input_tokens":-1,' + ",".join(_FIELDS) + "}",
     "{" + ",".join(_FIELDS) + ',"input_tokens":7}',
     "{" + ",".join(_FIELDS) + ',"schema_version":2}',
+    "{" + ",".join(_FIELDS) + ',"schema_version":3}',
+    "{" + ",".join(_FIELDS) + ',"tier":"flex","tier":"nope"}',
+    "{" + ",".join(_FIELDS) + ',"cache_write_1h_input_tokens":1}',
     "{" + ",".join(_FIELDS) + ',"schema\\u005fversion":2}',
     "{" + ",".join(f for f in _FIELDS if "region" not in f) + "}",  # region absent: ""
     "{" + ",".join(f for f in _FIELDS if "cache" not in f) + "}",  # cache counts absent: 0
@@ -205,7 +213,8 @@ INVALID = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
-    line(schema_version=2),
+    line(schema_version=3),
+    line(schema_version=0),
     line(schema_version="1"),
     line(input_tokens=-1),
     line(input_tokens=-(2**70)),
