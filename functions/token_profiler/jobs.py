@@ -30,6 +30,8 @@ class RunSummary:
     rows_written: int = 0
     reports: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unpriced_rows: int = 0  # rows of a model the catalog does not know (cost 0)
+    price_missing_rows: int = 0  # rows with tokens the catalog has no price for in their Region
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,8 @@ class RunSummary:
             "rows_written": self.rows_written,
             "reports": self.reports,
             "warnings": self.warnings,
+            "unpriced_rows": self.unpriced_rows,
+            "price_missing_rows": self.price_missing_rows,
         }
 
 
@@ -77,6 +81,8 @@ def run(
         summary.rows_written += table.put_rows(rows)
         summary.reports.append(put_report(s3_client, bucket, agg.day, rows))
         tenants.update(row["pk"] for row in rows)
+        summary.unpriced_rows += sum(1 for row in rows if row["unpriced"])
+        summary.price_missing_rows += sum(1 for row in rows if row["price_missing"])
         for warning in warnings:
             if warning not in summary.warnings:
                 summary.warnings.append(warning)
@@ -99,5 +105,24 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
     )
     for warning in summary.warnings:
         logger.warning(warning)
+    emit_price_metrics(summary)
     logger.info("aggregation finished", extra={"summary": summary.as_dict()})
     return {"body": "Calculation Finished!", "summary": summary.as_dict()}
+
+
+METRICS_NAMESPACE = "BedrockTokenProfiler"
+
+
+def emit_price_metrics(summary: RunSummary) -> None:
+    """UnpricedRows and PriceMissingRows as CloudWatch metrics (embedded metric format on stdout,
+    through powertools), so an alarm can watch for usage that is counted but not priced."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    for name, value in (
+        ("UnpricedRows", summary.unpriced_rows),
+        ("PriceMissingRows", summary.price_missing_rows),
+    ):
+        with single_metric(
+            name=name, unit=MetricUnit.Count, value=value, namespace=METRICS_NAMESPACE
+        ) as metric:
+            metric.add_dimension(name="service", value="cost_tracking")

@@ -207,3 +207,17 @@ def test_same_lines_in_any_order_give_identical_rows():
     random.Random(1).shuffle(shuffled)
     second = build_rows(aggregate_lines(DAY, shuffled, load_catalog())[0], load_catalog())
     assert first == second
+
+
+def test_unpriced_and_price_missing_rows_are_published_as_metrics(capsys, monkeypatch):
+    from token_profiler import jobs
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    jobs.emit_price_metrics(jobs.RunSummary(unpriced_rows=2, price_missing_rows=5))
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    values = {
+        name: line[name] for line in lines for name in ("UnpricedRows", "PriceMissingRows") if name in line
+    }
+    assert values == {"UnpricedRows": [2.0], "PriceMissingRows": [5.0]}
+    (namespace,) = {line["_aws"]["CloudWatchMetrics"][0]["Namespace"] for line in lines}
+    assert namespace == "BedrockTokenProfiler"
