@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 from token_profiler.aggregate import DayAggregate, aggregate_lines, build_rows, ttl_for
-from token_profiler.prices import load_catalog
+from token_profiler.prices import Catalog, load_catalog
 
 from tests.support.usage_lines import usage_line
 
@@ -221,3 +221,133 @@ def test_unpriced_and_price_missing_rows_are_published_as_metrics(capsys, monkey
     assert values == {"UnpricedRows": [2.0], "PriceMissingRows": [5.0]}
     (namespace,) = {line["_aws"]["CloudWatchMetrics"][0]["Namespace"] for line in lines}
     assert namespace == "BedrockTokenProfiler"
+
+
+MONTH = {
+    "models": {
+        "m.x": {
+            "prices": {
+                "us-east-1": {
+                    "from": "2026-11-15",
+                    "input": "0.002",
+                    "output": "0.006",
+                    "history": [{"from": "2026-11-01", "input": "0.001", "output": "0.004"}],
+                },
+                "eu-west-3": {"from": "2026-11-01", "input": "0.003", "output": "0.009"},
+            }
+        }
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("day", "inp", "out", "changed"),
+    [
+        ("2026-11-01", "0.001", "0.004", False),
+        ("2026-11-14", "0.001", "0.004", False),
+        ("2026-11-15", "0.002", "0.006", True),
+        ("2026-11-16", "0.002", "0.006", False),
+    ],
+)
+def test_a_row_uses_the_price_in_force_on_its_day_and_says_when_it_changed(day, inp, out, changed):
+    catalog = Catalog(MONTH)
+    lines = [line(model_id="m.x", request_id=f"r{n}", input_tokens=1000, output_tokens=500) for n in range(3)]
+    _, rows, warnings = aggregate_lines(day, lines, catalog, retention_days=0)
+    (row,) = rows
+    assert row["input_cost"] == 3 * Decimal(inp) and row["output_cost"] == Decimal(out) * 3 / 2
+    assert row["price_changed"] is changed and row["price_missing"] is False and warnings == []
+
+
+def test_a_row_called_from_two_regions_prices_each_part_in_its_own_region():
+    lines = [
+        line(model_id="m.x", request_id="a", input_tokens=1000, output_tokens=0),
+        line(model_id="m.x", request_id="b", input_tokens=1000, output_tokens=0, region="eu-west-3"),
+        line(model_id="m.x", request_id="c", input_tokens=1000, output_tokens=0, region="ap-south-1"),
+    ]
+    _, rows, warnings = aggregate_lines("2026-11-20", lines, Catalog(MONTH), retention_days=0)
+    (row,) = rows
+    assert row["input_tokens"] == 3000 and row["invocations"] == 3
+    assert row["input_cost"] == Decimal("0.002") + Decimal("0.003")  # ap-south-1 has no price
+    assert row["price_region"] == "eu-west-3+us-east-1" and row["price_missing"] is True
+    assert warnings == [
+        "model m.x has no price in ap-south-1 on 2026-11-20: counted with cost 0 and flagged price_missing"
+    ]
+
+
+TIERED = {
+    "models": {
+        "m.t": {
+            "prices": {
+                "us-east-1": {
+                    "input": "0.01",
+                    "output": "0.02",
+                    "cache_write": "0.0125",
+                    "cache_write_1h": "0.02",
+                    "long_input": "0.02",
+                    "long_output": "0.03",
+                    "flex_input": "0.005",
+                    "flex_output": "0.01",
+                }
+            }
+        }
+    }
+}
+
+
+def test_version_1_and_2_lines_mix_and_each_tier_is_billed_at_its_rates():
+    lines = [
+        line(model_id="m.t", request_id="v1", input_tokens=100, output_tokens=10, cache_write=40),
+        line(
+            model_id="m.t",
+            request_id="v2",
+            schema_version=2,
+            input_tokens=100,
+            output_tokens=10,
+            cache_write=40,
+            cache_write_1h_input_tokens=30,
+        ),
+        line(
+            model_id="m.t",
+            request_id="long",
+            schema_version=2,
+            input_tokens=1000,
+            output_tokens=100,
+            tier="long_context",
+        ),
+        line(
+            model_id="m.t",
+            request_id="flex",
+            schema_version=2,
+            input_tokens=1000,
+            output_tokens=100,
+            tier="flex",
+        ),
+        line(
+            model_id="m.t",
+            request_id="flex-cache",
+            schema_version=2,
+            input_tokens=0,
+            output_tokens=0,
+            cache_read=7,
+            tier="flex",
+        ),
+    ]
+    agg, rows, warnings = aggregate_lines("2026-11-20", lines, Catalog(TIERED), retention_days=0)
+    assert agg.sums[("t1", "m.t", "us-east-1", "standard")] == [200, 20, 0, 80, 2, 30]
+    assert agg.sums[("t1", "m.t", "us-east-1", "flex")] == [1000, 100, 7, 0, 2, 0]
+    (row,) = rows
+    per_k = Decimal(1000)
+    assert (
+        row["input_cost"]
+        == (200 * Decimal("0.01") + 1000 * Decimal("0.02") + 1000 * Decimal("0.005")) / per_k
+    )
+    assert (
+        row["output_cost"] == (20 * Decimal("0.02") + 100 * Decimal("0.03") + 100 * Decimal("0.01")) / per_k
+    )
+    assert row["cache_write_cost"] == (50 * Decimal("0.0125") + 30 * Decimal("0.02")) / per_k
+    assert row["cache_read_cost"] == 0 and row["price_missing"] is True  # no flex cache-read rate
+    assert row["cache_read_input_tokens"] == 7 and row["invocations"] == 5
+    assert warnings == [
+        "model m.t has no price in us-east-1 (flex_cache_read) on 2026-11-20: "
+        "counted with cost 0 and flagged price_missing"
+    ]
