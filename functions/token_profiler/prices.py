@@ -24,7 +24,7 @@ import copy
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -54,11 +54,8 @@ class Price:
     """One effective period of one (model, scope, Region): rates in US$ per 1,000 tokens."""
 
     rates: dict[str, Decimal]
-    sources: dict[str, str] = field(default_factory=dict)
-    effective: str = ""  # first day in force (YYYY-MM-DD); "" means since always
-
-    def rate(self, name: str) -> Decimal | None:
-        return self.rates.get(name)
+    sources: dict[str, str]  # rate field -> where it came from (offer SKU and version, or override)
+    effective: str  # first day in force (YYYY-MM-DD); "" means since always
 
     @property
     def input(self) -> Decimal:
@@ -79,9 +76,9 @@ class Price:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    legacy: str = ""  # first day the model is legacy ("" when not announced)
-    end_of_life: str = ""  # first day Bedrock no longer serves it
-    successor: str = ""
+    legacy: str  # first day the model is legacy ("" when not announced)
+    end_of_life: str  # first day Bedrock no longer serves it ("" when not announced)
+    successor: str  # the model to call instead ("" when the catalog names none)
 
     def status(self, day: str) -> str:
         if self.end_of_life and day >= self.end_of_life:
@@ -100,10 +97,10 @@ class Model:
     max_tokens: int | None
     prices: dict[str, list[Price]]  # region -> periods, oldest first
     profile_prices: dict[str, dict[str, list[Price]]]  # geography -> region -> periods
-    billing: str = "tokens"
-    lifecycle: Lifecycle = Lifecycle()
-    profile_only: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> geographies
-    long_context_threshold: int | None = None  # input tokens above which the long-context tier applies
+    billing: str
+    lifecycle: Lifecycle
+    profile_only: dict[str, tuple[str, ...]]  # region -> profile geographies, first preferred
+    long_context_threshold: int | None  # input tokens above which the long-context tier applies
 
 
 @dataclass(frozen=True)

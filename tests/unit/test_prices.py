@@ -385,6 +385,11 @@ def test_model_defaults():
         "tokens",
     )
     assert model["m.x"].label == "m.x" and model["m.x"].long_context_threshold is None
+    assert (
+        model["m.x"].lifecycle.legacy,
+        model["m.x"].lifecycle.end_of_life,
+        model["m.x"].lifecycle.successor,
+    ) == ("", "", "")
     assert model["m.x"].lifecycle.status("2026-01-01") == "active" and model["m.x"].profile_only == {}
     assert model["m.e"].max_tokens is None
 
@@ -419,3 +424,75 @@ def test_large_sums_stay_exact():
     cost = catalog.costs(quote, tokens, 0, 0, 0).input
     assert cost == Decimal(tokens) * Decimal("0.035") / Decimal(1_000_000)
     assert money.money_str(cost) == "34567.901269545"
+
+
+def test_catalog_level_prefixes_and_application_profiles_are_read():
+    arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/zz9"
+    catalog = Catalog(
+        {
+            "profile_prefixes": ["zz."],
+            "application_profiles": {arn: "zz.a.m"},
+            "models": {"a.m": {"label": "A"}},
+        }
+    )
+    assert catalog.split("zz.a.m") == ("zz", "a.m")
+    assert catalog.split("us.a.m") == ("", "us.a.m")  # only the catalog's own prefixes
+    assert catalog.split("acme.x") == ("", "acme.x")
+    assert catalog.resolve(arn).label == "A" and catalog.split(arn) == ("zz", "a.m")
+
+
+def test_quotes_say_which_region_and_scope_they_are_for():
+    catalog = small(prices={"r": period()}, profile_prices={"global": {"r": period(input="0.0005")}})
+    assert (
+        catalog.price_for("global.m.x", "r", "2026-01-01").scope,
+        catalog.price_for("us.m.x", "r", "2026-01-01").scope,
+    ) == (
+        "global",
+        "",
+    )
+    missing = catalog.price_for("global.m.x", "other", "2026-01-01")
+    assert (missing.region, missing.scope, missing.missing, missing.unpriced) == ("other", "", True, False)
+    unknown = catalog.price_for("acme.x", "r", "2026-01-01")
+    assert (unknown.region, unknown.scope, unknown.price) == ("", "", None)
+
+
+def test_every_field_of_a_model_is_read():
+    raw = {
+        "label": "Label",
+        "kind": "text",
+        "api": "converse",
+        "max_tokens": 1,
+        "long_context_threshold": 1,
+        "billing": "request",
+        "lifecycle": {"legacy": "2026-01-01", "end_of_life": "2026-02-01", "successor": "b.y"},
+        "profile_only": {"r": ["us", "global"]},
+        "prices": {"r": {**period(cache_write="0.003"), "as_of": "2025-05-05"}},
+    }
+    model = Catalog({"models": {"m.x": raw}}).models["m.x"]
+    assert (model.label, model.max_tokens, model.long_context_threshold, model.billing) == (
+        "Label",
+        1,
+        1,
+        "request",
+    )
+    assert (model.lifecycle.legacy, model.lifecycle.end_of_life, model.lifecycle.successor) == (
+        "2026-01-01",
+        "2026-02-01",
+        "b.y",
+    )
+    assert model.profile_only == {"r": ("us", "global")}
+    (price,) = model.prices["r"]
+    assert price.effective == "2025-05-05"  # a hand-written period may say as_of
+    assert (price.input, price.output, price.cache_write, price.cache_read) == (
+        Decimal("0.001"),
+        Decimal("0.002"),
+        Decimal("0.003"),
+        None,
+    )
+    assert small(prices={"r": {"input": "1"}}).models["m.x"].prices["r"][0].output == 0
+
+
+@pytest.mark.parametrize("value", [20260101, ["2026-01-01"], "2026-1-01"])
+def test_a_date_that_is_not_a_date_string_is_refused(value):
+    with pytest.raises(ConfigError, match=r"catalog\.m\.x\.prices\.r\.from: must be a date"):
+        small(prices={"r": {**period(), "from": value}})
