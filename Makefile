@@ -16,6 +16,7 @@ help:
 	@echo "make build / plan / deploy / destroy   Terraform deployment to AWS (STACK=<prefix>)"
 	@echo "make deploy-check   read-only checks of the account before a first deploy (docs/deploy.md)"
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
+	@echo "make prices     rebuild the price catalog from the AWS Price List (README: Prices)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
 
 # The virtualenv is rebuilt when a requirements file changes.
@@ -41,6 +42,13 @@ lint: venv $(CHECKOV_VENV)/.installed
 	$(PY) -m scripts.deploy validate
 	$(BIN)/pytest -q -m unit -p no:cacheprovider tests/terraform/test_deploy_rules.py tests/terraform/test_endpoints.py
 	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact --skip-download
+
+# The price catalog from the AWS Price List (README "Prices"): an offer file, or PRICES_SOURCE=--api.
+PRICES_OFFER ?= scripts/prices/handbuilt_offer.json
+PRICES_SOURCE ?= --offer-file $(PRICES_OFFER)
+.PHONY: prices
+prices: venv
+	$(PY) -m scripts.prices $(PRICES_SOURCE)
 
 # Terraform (docs/terraform.md). STACK=<prefix> picks the configs.json entry when there are several.
 .PHONY: build plan deploy destroy deploy-check

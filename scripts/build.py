@@ -4,7 +4,8 @@
 - ``build/dist/layer.zip``: ``python/token_profiler/`` plus requirements/runtime.txt installed for
   the Lambda platform (manylinux2014 x86_64 wheels, CPython 3.12). The pip result is cached under
   ``build/cache/`` by a hash of the requirements, so a rebuild does not reach the registry.
-- ``build/web/models.json``: the catalog plus PRICE_OVERRIDES, filtered by ENABLED_MODELS.
+- ``build/web/models.json``: the catalog plus PRICE_OVERRIDES, filtered by ENABLED_MODELS, without
+  models past their end of life, profile-only models by their profile id.
 - ``build/deploy/<prefix>/terraform.tfvars.json``: rendered from configs.json (jinja2, undefined
   variables are errors).
 
@@ -15,6 +16,7 @@ byte-identical zips, so Terraform sees no change after a rebuild.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
@@ -152,29 +154,58 @@ def build_layer(functions_dir: Path, requirements: Path, dist_dir: Path, cache_d
     return write_zip(dist_dir / "layer.zip", entries)
 
 
+def _status(model: dict[str, Any], day: str) -> str:
+    life = model.get("lifecycle") or {}
+    if life.get("end_of_life") and day >= life["end_of_life"]:
+        return "end-of-life"
+    if life.get("legacy") and day >= life["legacy"]:
+        return "legacy"
+    return "active"
+
+
 def web_models(
-    catalog: dict[str, Any], overrides: dict[str, Any], enabled: list[str]
+    catalog: dict[str, Any],
+    overrides: dict[str, Any],
+    enabled: list[str],
+    region: str = "us-east-1",
+    day: str | None = None,
 ) -> list[dict[str, str]]:
-    """The console's model list: [{model_id, kind, label}] from catalog + overrides, enabled only."""
+    """The console's model list: [{model_id, kind, label, status}] from catalog + overrides, enabled
+    only. Models past their end of life on ``day`` and models billed by something other than tokens
+    are left out; legacy ones say so. A bare id that ``region`` serves only through an inference
+    profile is offered as its first profile id; enabling such a bare id explicitly is an error
+    naming the profile id to enable instead."""
+    day = day or dt.datetime.now(dt.UTC).date().isoformat()
     models = {**catalog.get("models", {})}
     for model_id, model in overrides.items():
-        models[model_id] = {**models.get(model_id, {}), **model}
-    prefixes = tuple(catalog.get("profile_prefixes", []))
+        if model_id != "application_profiles":
+            models[model_id] = {**models.get(model_id, {}), **model}
+    prefixes = tuple(sorted(catalog.get("profile_prefixes", []), key=len, reverse=True))
 
     def entry(model_id: str) -> dict[str, str] | None:
         base = model_id
         for prefix in prefixes:
-            if model_id.startswith(prefix) and model_id[len(prefix) :] in models:
+            if model_id not in models and model_id.startswith(prefix) and model_id[len(prefix) :] in models:
                 base = model_id[len(prefix) :]
                 break
         model = models.get(base)
         if model is None:
             return None
-        return {
-            "model_id": model_id,
-            "kind": model.get("kind", "text"),
-            "label": model.get("label", model_id),
-        }
+        kind = model.get("kind", "text")
+        status = _status(model, day)
+        if kind not in ("text", "embedding") or model.get("billing", "tokens") != "tokens":
+            return None
+        if status == "end-of-life":
+            return None
+        profiles = model.get("profile_only", {}).get(region, [])
+        if model_id == base and profiles:
+            if enabled:
+                raise BuildError(
+                    f"ENABLED_MODELS: {model_id} can only be called through an inference profile in "
+                    f"{region}: enable {profiles[0]}.{base} instead"
+                )
+            model_id = f"{profiles[0]}.{base}"
+        return {"model_id": model_id, "kind": kind, "label": model.get("label", model_id), "status": status}
 
     ids = enabled or list(models)
     return [item for item in (entry(model_id) for model_id in ids) if item is not None]
@@ -185,7 +216,7 @@ def build_models_json(config: StackConfig, functions_dir: Path, web_dir: Path) -
     if not catalog_path.is_file():
         raise BuildError(f"{catalog_path} not found: the model catalog is missing")
     catalog = json.loads(catalog_path.read_text())
-    items = web_models(catalog, config.price_overrides, config.enabled_models)
+    items = web_models(catalog, config.price_overrides, config.enabled_models, config.region)
     web_dir.mkdir(parents=True, exist_ok=True)
     target = web_dir / "models.json"
     target.write_text(json.dumps(items, indent=2, sort_keys=True) + "\n")

@@ -177,6 +177,10 @@ def _check_price_overrides(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be an object shaped like catalog.json's models"
     for model_id, model in value.items():
+        if model_id == "application_profiles":  # application inference profile ARN -> model id
+            if not isinstance(model, dict) or not all(isinstance(v, str) for v in model.values()):
+                return "application_profiles must be an object: profile ARN -> model id it calls"
+            continue
         if not isinstance(model, dict) or not isinstance(model.get("prices"), dict):
             return f"model {model_id!r} must be an object with a 'prices' object (region -> prices)"
     return None
@@ -184,7 +188,7 @@ def _check_price_overrides(value: Any) -> str | None:
 
 def _check_models(value: Any) -> str | None:
     if not isinstance(value, list) or not all(
-        isinstance(m, str) and re.fullmatch(r"[\w.:-]+", m) for m in value
+        isinstance(m, str) and re.fullmatch(r"[\w.:/-]+", m) for m in value
     ):
         return "must be a list of model ids (strings), empty for every catalog model"
     return None

@@ -35,9 +35,12 @@ from hmac import compare_digest
 from json import JSONDecoder, loads
 from typing import Annotated, Any, Literal
 
-from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION, money
-from token_profiler.prices import PRICE_COLUMNS, Catalog, Price, price_columns
+from token_profiler import USAGE_MARKER, money
+from token_profiler.prices import PRICE_COLUMNS, TIERS, Catalog, Price, price_columns
 from token_profiler.signing import MISSING_SIGNATURE, REASONS, KeyedMac, check
+
+# Schema versions read: 1 (before the cache-duration and tier fields) and 2 (usage.py writes it).
+READ_VERSIONS = (1, 2)
 
 try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
     import msgspec
@@ -61,13 +64,16 @@ _SIG_END = '"}}'
 if msgspec is not None:
     _Count = Annotated[int, msgspec.Meta(ge=0)]
     _Text = Annotated[str, msgspec.Meta(min_length=1)]
+    _Tier = Literal["standard", "long_context", "flex", "priority", "batch"]
 
     class _UsageV1(msgspec.Struct, gc=False):
         """The token_usage fields a counted line must have, with the checked path's rules: schema
-        version 1, non-empty tenant, request and model ids, a region string, four integer counts >= 0
-        (a bool or a float is not an integer). Other fields (latency_ms) are read and ignored."""
+        version 1 or 2, non-empty tenant, request and model ids, a region string, integer counts
+        >= 0 (a bool or a float is not an integer), and in version 2 the optional 1-hour share of
+        the cache writes and the pricing tier. Other fields (latency_ms, and any field a later
+        version adds) are read and ignored."""
 
-        schema_version: Literal[1]
+        schema_version: Literal[1, 2]
         tenant_id: _Text
         request_id: _Text
         model_id: _Text
@@ -76,6 +82,8 @@ if msgspec is not None:
         output_tokens: _Count
         cache_read_input_tokens: _Count
         cache_write_input_tokens: _Count
+        cache_write_1h_input_tokens: _Count = 0
+        tier: _Tier = "standard"
         # optional, additive: a call we stopped waiting for, logged with its bounds (billed as is)
         timed_out: bool = False
 
@@ -99,8 +107,9 @@ def _usage_of(message: str) -> Any:
 
 
 class DayAggregate:
-    """Sums for one UTC day. ``sums`` maps (tenant, model_id, region) to
-    [input, output, cache_read, cache_write, invocations]."""
+    """Sums for one UTC day. ``sums`` maps (tenant, model_id, region, tier) to
+    [input, output, cache_read, cache_write, invocations, cache_write_1h] (cache_write counts every
+    cache write, cache_write_1h the share written for one hour)."""
 
     __slots__ = (
         "day",
@@ -119,7 +128,7 @@ class DayAggregate:
         """``keys``: signing keys by id; ``accept_unsigned``: bill lines without a signature (the
         days before SIGNED_LINES_FROM). A line with a signature is always verified."""
         self.day = day
-        self.sums: dict[tuple[str, str, str], list[int]] = {}
+        self.sums: dict[tuple[str, str, str, str], list[int]] = {}
         self.seen: set[str] = set()
         self.lines_skipped = 0
         self.duplicates = 0
@@ -168,6 +177,8 @@ class DayAggregate:
             usage = None
         if usage is None:
             return self._add_checked(message)
+        if usage.cache_write_1h_input_tokens > usage.cache_write_input_tokens:
+            return self._add_checked(message)
         request_id = usage.request_id
         seen = self.seen
         if request_id in seen:
@@ -176,7 +187,7 @@ class DayAggregate:
         seen.add(request_id)
         if usage.timed_out:
             self.timed_out += 1
-        key = (usage.tenant_id, usage.model_id, usage.region)
+        key = (usage.tenant_id, usage.model_id, usage.region, usage.tier)
         total = self.sums.get(key)
         if total is None:
             self.sums[key] = [
@@ -185,6 +196,7 @@ class DayAggregate:
                 usage.cache_read_input_tokens,
                 usage.cache_write_input_tokens,
                 1,
+                usage.cache_write_1h_input_tokens,
             ]
             return True
         total[0] += usage.input_tokens
@@ -196,6 +208,9 @@ class DayAggregate:
         if cache:
             total[3] += cache
         total[4] += 1
+        cache = usage.cache_write_1h_input_tokens
+        if cache:
+            total[5] += cache
         return True
 
     def _add_checked(self, message: str) -> bool:
@@ -206,7 +221,7 @@ class DayAggregate:
                 usage = _raw_decode(message, start + _USAGE_OFFSET)[0]
             else:
                 usage = _usage_of(message)
-            if usage["schema_version"] != USAGE_SCHEMA_VERSION:
+            if usage["schema_version"] not in READ_VERSIONS:  # 1.0 and true equal 1, as before
                 raise ValueError("unknown schema version")
             tenant = usage["tenant_id"]
             request_id = usage["request_id"]
@@ -216,6 +231,8 @@ class DayAggregate:
             o = usage["output_tokens"]
             cr = usage.get("cache_read_input_tokens", 0)
             cw = usage.get("cache_write_input_tokens", 0)
+            cw1h = usage.get("cache_write_1h_input_tokens", 0)
+            tier = usage.get("tier", "standard")
             timed_out = usage.get("timed_out", False)
             reason = check(usage, self.keys)
         except _PARSE_ERRORS:
@@ -238,6 +255,10 @@ class DayAggregate:
             and cr >= 0
             and type(cw) is int
             and cw >= 0
+            and type(cw1h) is int
+            and 0 <= cw1h <= cw
+            and type(tier) is str
+            and tier in TIERS
             and type(timed_out) is bool
         ):
             self.lines_skipped += 1
@@ -253,16 +274,17 @@ class DayAggregate:
         seen.add(request_id)
         if timed_out:
             self.timed_out += 1
-        key = (tenant, model_id, region)
+        key = (tenant, model_id, region, tier)
         total = self.sums.get(key)
         if total is None:
-            self.sums[key] = [i, o, cr, cw, 1]
+            self.sums[key] = [i, o, cr, cw, 1, cw1h]
         else:
             total[0] += i
             total[1] += o
             total[2] += cr
             total[3] += cw
             total[4] += 1
+            total[5] += cw1h
         return True
 
     # Count one CloudWatch message; returns False when it was skipped or a duplicate.
@@ -297,37 +319,52 @@ def build_rows(
 ) -> tuple[list[dict], list[str]]:
     """One row per (tenant, model) of the day, priced from its sums; and warnings.
 
-    ``catalog`` is anything with the Catalog's ``quote``/``costs`` (the run passes the day's prices,
-    ``token_profiler.day_prices``). Each row records the per-1K prices it used and their as_of.
+    Each (Region, tier) part is priced with ``catalog.price_for(model_id, region, day)``: the price
+    in force on the row's day in the Region the calls ran in (the run passes the day's prices,
+    ``token_profiler.day_prices``, which keep the rates a day's stored rows recorded). A part without
+    a price there (or without a rate for one of its token kinds) costs 0 for that part and sets
+    ``price_missing``; an unknown model sets ``unpriced``; ``price_changed`` says a price period of
+    the row starts on its day (calls made before a catalog refresh that day were quoted at the
+    previous price). A row priced at one price and tier records its per-1K rates, tier and as_of.
+
     Rows hold Python values (int, Decimal, bool, str) and no wall-clock time, so the same lines
     always give identical rows.
     """
-    grouped: dict[tuple[str, str], list[tuple[str, list[int]]]] = {}
-    for (tenant, model_id, region), sums in agg.sums.items():
-        grouped.setdefault((tenant, model_id), []).append((region, sums))
+    grouped: dict[tuple[str, str], list[tuple[str, str, list[int]]]] = {}
+    for (tenant, model_id, region, tier), sums in agg.sums.items():
+        grouped.setdefault((tenant, model_id), []).append((region, tier, sums))
     ttl = ttl_for(agg.day, retention_days)
     rows: list[dict] = []
     unpriced_models: set[str] = set()
     mixed: set[str] = set()
+    missing_prices: set[tuple[str, str]] = set()
     for (tenant, model_id), parts in sorted(grouped.items()):
         tokens = [0, 0, 0, 0, 0]
         costs = [money.ZERO] * 4
         regions: set[str] = set()
-        fallback = False
+        missing = False
+        changed = False
         unpriced = False
-        used: set[Price] = set()
-        for region, sums in parts:
+        used: dict[tuple[int, str], tuple[Price, str]] = {}
+        for region, tier, sums in sorted(parts):
             for n in range(5):
                 tokens[n] += sums[n]
-            quote = catalog.quote(model_id, region)
+            quote = catalog.price_for(model_id, region, agg.day)
             if quote.unpriced:
                 unpriced = True
                 unpriced_models.add(model_id)
                 continue
+            if quote.missing:
+                missing = True
+                missing_prices.add((model_id, region))
+                continue
             regions.add(quote.region)
-            used.add(quote.price)
-            fallback = fallback or quote.fallback
-            part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3])
+            changed = changed or quote.changed_on_day
+            used[(id(quote.price), tier)] = (quote.price, tier)
+            part = catalog.costs(quote, sums[0], sums[1], sums[2], sums[3], sums[5], tier)
+            if part.missing:
+                missing = True
+                missing_prices.add((model_id, f"{region} ({', '.join(part.missing)})"))
             costs = [
                 money.add(costs[0], part.input),
                 money.add(costs[1], part.output),
@@ -352,11 +389,12 @@ def build_rows(
             "total_cost": money.add(*costs),
             "unpriced": unpriced,
             "price_region": "+".join(sorted(regions)),
-            "price_fallback": fallback,
+            "price_missing": missing,
+            "price_changed": changed,
         }
         if len(used) == 1:
-            row.update(price_columns(next(iter(used))))
-        elif used:  # one row priced at two regions' prices: no single price to record
+            row.update(price_columns(*next(iter(used.values()))))
+        elif used:  # one row priced at two Regions' prices or two tiers: no single price to record
             mixed.add(model_id)
         if ttl is not None:
             row["ttl"] = ttl
@@ -365,7 +403,11 @@ def build_rows(
         f"model {m} has no price: counted with cost 0 and flagged unpriced" for m in sorted(unpriced_models)
     ]
     warnings += [
-        f"model {m} was priced at several regions' prices in one row: its {PRICE_COLUMNS[0]}.. "
+        f"model {m} has no price in {r} on {agg.day}: counted with cost 0 and flagged price_missing"
+        for m, r in sorted(missing_prices)
+    ]
+    warnings += [
+        f"model {m} was priced at several prices or tiers in one row: its {PRICE_COLUMNS[0]}.. "
         "columns are left out"
         for m in sorted(mixed)
     ]

@@ -8,6 +8,7 @@ a throttled caller gets 429 with Retry-After instead of a hidden retry loop.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,6 +20,8 @@ from token_profiler.errors import (
     BedrockThrottled,
     BedrockTimeout,
     ModelAccessDenied,
+    ModelRetired,
+    ProfileRequired,
 )
 from token_profiler.prices import Model
 from token_profiler.usage import Usage
@@ -55,6 +58,17 @@ def access_denied_step(model_id: str, detail: str) -> str:
     return (
         f"model {model_id} is not available to this deployment's AWS account yet: {step}; see {DEPLOY_GUIDE}"
     )
+
+
+# "This model version has reached the end of its life. ..." (ResourceNotFoundException, sometimes
+# ValidationException) and "Access denied. This Model is marked by provider as Legacy and you have
+# not been actively using the model in the last 30 days. ..."
+_RETIRED = re.compile(r"end of (its )?life|end-of-life|marked by provider as legacy", re.IGNORECASE)
+# "Invocation of model ID ... with on-demand throughput isn't supported. Retry your request with
+# the ID or ARN of an inference profile that contains this model."
+_PROFILE_ONLY = re.compile(r"on-demand throughput is(n't| not) supported|inference profile", re.IGNORECASE)
+# Converse's serviceTier.type -> the catalog's tier ("default" and "reserved" bill as standard)
+_SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
 
 
 @cache
@@ -114,6 +128,11 @@ def _call(fn, **kwargs: Any) -> dict[str, Any]:
             ) from None
         if code in _TIMEOUT or status in (408, 504):
             raise BedrockTimeout(f"the model did not answer in time: {detail}") from None
+        # a legacy model the account has not used lately answers AccessDeniedException: retired, not a 403
+        if (code in _BAD_REQUEST or code in _ACCESS_DENIED) and _RETIRED.search(detail):
+            raise ModelRetired(f"Bedrock no longer serves this model: {detail}") from None
+        if code in _BAD_REQUEST and _PROFILE_ONLY.search(detail):
+            raise ProfileRequired(f"Bedrock rejected the request: {detail}") from None
         if code in _BAD_REQUEST:
             raise BadRequest(f"Bedrock rejected the request: {detail}") from None
         if code in _ACCESS_DENIED or status == 403:
@@ -144,15 +163,33 @@ def converse(client: Any, model_id: str, inputs: str, inference: dict[str, Any])
         usage = response["usage"]
     except (KeyError, TypeError):
         raise BedrockFailed("Bedrock answered without a message or usage") from None
-    return Result(
-        text=text,
-        embedding=None,
-        usage=Usage(
-            input_tokens=_int(usage.get("inputTokens")),
-            output_tokens=_int(usage.get("outputTokens")),
-            cache_read_input_tokens=_int(usage.get("cacheReadInputTokens", 0)),
-            cache_write_input_tokens=_int(usage.get("cacheWriteInputTokens", 0)),
-        ),
+    return Result(text=text, embedding=None, usage=converse_usage(usage, response.get("serviceTier")))
+
+
+def converse_usage(usage: Any, service_tier: Any = None) -> Usage:
+    """Converse's ``usage`` (with ``cacheDetails``: the cache writes by TTL, "5m" or "1h") and
+    ``serviceTier`` as the usage line's counts. Cache writes are the larger of
+    ``cacheWriteInputTokens`` and the details' sum, so the 1-hour share never exceeds the total."""
+    if not isinstance(usage, dict):
+        usage = {}
+    one_hour = 0
+    detailed = 0
+    details = usage.get("cacheDetails")
+    if isinstance(details, list):
+        for detail in details:
+            if isinstance(detail, dict):
+                tokens = _int(detail.get("inputTokens"))
+                detailed += tokens
+                if detail.get("ttl") == "1h":
+                    one_hour += tokens
+    tier = service_tier.get("type") if isinstance(service_tier, dict) else None
+    return Usage(
+        input_tokens=_int(usage.get("inputTokens")),
+        output_tokens=_int(usage.get("outputTokens")),
+        cache_read_input_tokens=_int(usage.get("cacheReadInputTokens", 0)),
+        cache_write_input_tokens=max(_int(usage.get("cacheWriteInputTokens", 0)), detailed),
+        cache_write_1h_input_tokens=one_hour,
+        service_tier=_SERVICE_TIERS.get(tier, "standard") if isinstance(tier, str) else "standard",
     )
 
 

@@ -17,6 +17,16 @@ class BadRequest(ProfilerError):
     status = 400
 
 
+class ModelRetired(BadRequest):
+    """Bedrock answered that the model reached its end of life (or is legacy and closed to this
+    account); invoke names the successor from the catalog."""
+
+
+class ProfileRequired(BadRequest):
+    """Bedrock answered that the bare model id has no on-demand throughput in this Region: only an
+    inference profile can call it; invoke names the profile id from the catalog."""
+
+
 class Unauthorized(ProfilerError):
     status = 401
 

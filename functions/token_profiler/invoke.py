@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from token_profiler import bedrock, money
-from token_profiler.errors import BadRequest, BedrockReadTimeout, echo_names
-from token_profiler.prices import Catalog, Model
+from token_profiler.errors import BadRequest, BedrockReadTimeout, ModelRetired, ProfileRequired, echo_names
+from token_profiler.prices import Catalog, Model, today
 from token_profiler.settings import Settings
 from token_profiler.signing import Keyring, sign
-from token_profiler.usage import Usage, usage_record
+from token_profiler.usage import Usage, tier_of, usage_record
 
 PARAMETERS = ("maxTokenCount", "temperature", "topP", "stopSequences")
 MAX_STOP_SEQUENCES = 4
@@ -69,6 +69,14 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
         raise BadRequest(f"unknown model_id: {model_id}")
     if settings.enabled_models and model_id not in settings.enabled_models:
         raise BadRequest(f"model_id is not enabled: {model_id}")
+    if model.billing != "tokens" or model.kind not in ("text", "embedding"):
+        raise BadRequest(
+            f"{model_id} is billed per {model.billing}, not per token: this API serves only token-billed "
+            "text and embedding models"
+        )
+    profiles = catalog.profile_for(model_id, settings.bedrock_region)
+    if profiles:
+        raise BadRequest(_profile_message(model_id, settings.bedrock_region, profiles))
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - {"inputs", "parameters"})
@@ -120,6 +128,39 @@ def parse_request(model_id: Any, body: Any, settings: Settings, catalog: Catalog
     return Request(model_id=model_id, model=model, inputs=inputs, inference=inference)
 
 
+def _profile_message(model_id: str, region: str, profiles: tuple[str, ...]) -> str:
+    others = f" (or {', '.join(profiles[1:])})" if len(profiles) > 1 else ""
+    return (
+        f"{model_id} can only be called through an inference profile in {region}: "
+        f"use model_id={profiles[0]}{others}"
+    )
+
+
+def _call_bedrock(request: Request, client: Any, settings: Settings, catalog: Catalog) -> bedrock.Result:
+    """The Bedrock call, with its lifecycle and profile answers turned into 400s that say what to
+    call instead (Bedrock stays the judge of what it still serves)."""
+    try:
+        if request.model.kind == "embedding":
+            return bedrock.embed(client, request.model, request.model_id, request.inputs)
+        return bedrock.converse(client, request.model_id, request.inputs, request.inference)
+    except ModelRetired as exc:
+        successor = request.model.lifecycle.successor
+        hint = f"; use {successor} instead" if successor else ""
+        raise BadRequest(
+            f"{request.model_id} has reached its end of life on Bedrock{hint} ({exc.message})"
+        ) from None
+    except ProfileRequired as exc:
+        region = settings.bedrock_region
+        profiles = tuple(
+            f"{geo}.{request.model.model_id}" for geo in request.model.profile_only.get(region, ())
+        )
+        if profiles and request.model_id == request.model.model_id:
+            raise BadRequest(
+                f"{_profile_message(request.model_id, region, profiles)} ({exc.message})"
+            ) from None
+        raise BadRequest(exc.message) from None
+
+
 @dataclass(frozen=True)
 class Outcome:
     body: list[dict[str, Any]]
@@ -141,12 +182,7 @@ def invoke(
     (then marked ``timed_out`` with the bounds the call may be billed for) before the 504."""
     started = time.monotonic()
     try:
-        if request.model.kind == "embedding":
-            result = bedrock.embed(client, request.model, request.model_id, request.inputs)
-            first: dict[str, Any] = {"embedding": result.embedding}
-        else:
-            result = bedrock.converse(client, request.model_id, request.inputs, request.inference)
-            first = {"generated_text": result.text}
+        result = _call_bedrock(request, client, settings, catalog)
     except BedrockReadTimeout:
         if log_usage is not None:
             bound = Usage(
@@ -161,18 +197,28 @@ def invoke(
                 usage=bound,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 timed_out=True,
+                tier=tier_of(bound, request.model.long_context_threshold),
             )
             log_usage(sign(bounded, keyring))
         raise
+    first: dict[str, Any] = (
+        {"embedding": result.embedding}
+        if request.model.kind == "embedding"
+        else {"generated_text": result.text}
+    )
     latency_ms = int((time.monotonic() - started) * 1000)
     usage: Usage = result.usage
-    quote = catalog.quote(request.model_id, settings.bedrock_region)
+    tier = tier_of(usage, request.model.long_context_threshold)
+    # the price in force today in the Region the call ran in: the day's row uses the same one
+    quote = catalog.price_for(request.model_id, settings.bedrock_region, today())
     costs = catalog.costs(
         quote,
         usage.input_tokens,
         usage.output_tokens,
         usage.cache_read_input_tokens,
         usage.cache_write_input_tokens,
+        usage.cache_write_1h_input_tokens,
+        tier,
     )
     first["usage"] = {
         "input_tokens": usage.input_tokens,
@@ -181,6 +227,8 @@ def invoke(
         "cache_write_input_tokens": usage.cache_write_input_tokens,
         "cost": money.money_str(costs.total),
     }
+    if quote.missing or quote.unpriced or costs.missing:
+        first["usage"]["price_missing"] = True  # cost covers only what the catalog prices here
     record = usage_record(
         tenant_id=tenant_id,
         request_id=request_id,
@@ -188,6 +236,7 @@ def invoke(
         region=settings.bedrock_region,
         usage=usage,
         latency_ms=latency_ms,
+        tier=tier,
     )
     record = sign(record, keyring)
     if log_usage is not None:

@@ -43,6 +43,8 @@ class RunSummary:
     reports: list[str] = field(default_factory=list)
     days_kept: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unpriced_rows: int = 0  # rows of a model the catalog does not know (cost 0)
+    price_missing_rows: int = 0  # rows with tokens the catalog has no price for in their Region
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,8 @@ class RunSummary:
             "reports": self.reports,
             "days_kept": self.days_kept,
             "warnings": self.warnings,
+            "unpriced_rows": self.unpriced_rows,
+            "price_missing_rows": self.price_missing_rows,
         }
 
 
@@ -155,6 +159,8 @@ def run(
             ]
         else:
             summary.lines_unpriced += sum(row["invocations"] for row in rows if row["unpriced"])
+            summary.unpriced_rows += sum(1 for row in rows if row["unpriced"])
+            summary.price_missing_rows += sum(1 for row in rows if row["price_missing"])
             summary.rows_written += table.put_rows(rows)
             summary.reports.append(put_report(s3_client, bucket, agg.day, rows))
             tenants.update(row["pk"] for row in rows)

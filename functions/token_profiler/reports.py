@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from token_profiler import ROW_COSTS, ROW_COUNTS, money
-from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS
+from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS, PRICE_TIER
 
 COLUMNS = (
     "date",
@@ -21,9 +21,11 @@ COLUMNS = (
     *ROW_COSTS,
     "unpriced",
     "price_region",
-    "price_fallback",
+    "price_missing",
+    "price_changed",
     "ttl",
     *PRICE_COLUMNS,
+    PRICE_TIER,
     PRICE_AS_OF,
 )
 

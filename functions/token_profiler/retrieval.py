@@ -14,7 +14,7 @@ from token_profiler import ROW_COSTS, ROW_COUNTS, money
 from token_profiler.auth import Caller
 from token_profiler.dates import days_between, parse_day
 from token_profiler.errors import BadRequest, Forbidden, echo_names
-from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS
+from token_profiler.prices import PRICE_AS_OF, PRICE_COLUMNS, PRICE_TIER
 from token_profiler.storage import UsageTable
 
 FILTERS = ("start_date", "end_date", "tenant", "model_id", "limit", "next_token")
@@ -78,10 +78,13 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
         item[name] = _present(row.get(name, 0))
     item["unpriced"] = bool(row.get("unpriced", False))
     item["price_region"] = row.get("price_region", "")
-    item["price_fallback"] = bool(row.get("price_fallback", False))
+    # rows written before the catalog's per-Region prices said price_fallback (priced elsewhere)
+    item["price_missing"] = bool(row.get("price_missing", row.get("price_fallback", False)))
+    item["price_changed"] = bool(row.get("price_changed", False))
     # the per-1K prices the row was billed at ("" on rows written before rows recorded them)
     for name in PRICE_COLUMNS:
         item[name] = _present(row[name]) if name in row else ""
+    item[PRICE_TIER] = str(row.get(PRICE_TIER, ""))
     item[PRICE_AS_OF] = str(row.get(PRICE_AS_OF, ""))
     return item
 

@@ -81,6 +81,9 @@ def run_metrics(metrics: Any, summary: dict[str, Any]) -> None:
     """One finished aggregation run: what the alarms watch (success, unpriced and rejected lines)."""
     metrics.add_metric(name="AggregationSucceeded", unit=COUNT, value=1)
     metrics.add_metric(name="UnpricedLines", unit=COUNT, value=summary.get("lines_unpriced", 0))
+    # rows of a model the catalog does not know, rows with tokens it has no price for in their Region
+    metrics.add_metric(name="UnpricedRows", unit=COUNT, value=summary.get("unpriced_rows", 0))
+    metrics.add_metric(name="PriceMissingRows", unit=COUNT, value=summary.get("price_missing_rows", 0))
     # malformed lines; lines that fail their signature are RejectedUsageLines (jobs.record_metrics)
     metrics.add_metric(name="SkippedLines", unit=COUNT, value=summary.get("lines_skipped", 0))
     metrics.add_metric(name="TimedOutLines", unit=COUNT, value=summary.get("lines_timed_out", 0))

@@ -1,4 +1,11 @@
-"""The usage line (schema version 1): built by invoke_model, parsed by the aggregator."""
+"""The usage line (schema version 2): built by invoke_model, parsed by the aggregator.
+
+Version 2 adds two fields to version 1's, both optional when read (a version 1 line has neither):
+``cache_write_1h_input_tokens``, the share of ``cache_write_input_tokens`` written to the one-hour
+cache, and ``tier``, the price tier the call is billed at (``standard``, ``long_context`` when the
+prompt is above the model's long-context threshold, ``flex`` or ``priority`` when Bedrock served it
+in that service tier). Fields a later change adds stay optional, so old and new lines mix.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,18 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_input_tokens: int = 0
-    cache_write_input_tokens: int = 0
+    cache_write_input_tokens: int = 0  # every cache write, 5-minute and 1-hour
+    cache_write_1h_input_tokens: int = 0  # of which written for one hour
+    service_tier: str = "standard"  # standard, flex or priority, as Bedrock reported it
+
+
+def tier_of(usage: Usage, long_context_threshold: int | None) -> str:
+    """The price tier of one call: long context when the prompt (input plus cached tokens) is above
+    the model's threshold, else the service tier Bedrock served it in."""
+    prompt = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_write_input_tokens
+    if long_context_threshold is not None and prompt > long_context_threshold:
+        return "long_context"
+    return usage.service_tier
 
 
 def usage_record(
@@ -26,6 +44,7 @@ def usage_record(
     usage: Usage,
     latency_ms: int,
     timed_out: bool = False,
+    tier: str = "standard",
 ) -> dict:
     """The ``token_usage`` object logged as ``logger.info(USAGE_MARKER, extra={"token_usage": ...})``.
 
@@ -46,7 +65,12 @@ def usage_record(
     }
     if timed_out:
         record["timed_out"] = True
+    # written only when they say something, so a plain call's line is as short as in version 1
+    if usage.cache_write_1h_input_tokens:
+        record["cache_write_1h_input_tokens"] = usage.cache_write_1h_input_tokens
+    if tier != "standard":
+        record["tier"] = tier
     return record
 
 
-__all__ = ["USAGE_MARKER", "TOKEN_FIELDS", "Usage", "usage_record"]
+__all__ = ["USAGE_MARKER", "TOKEN_FIELDS", "Usage", "tier_of", "usage_record"]

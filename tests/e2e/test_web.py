@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = json.loads((REPO / "functions" / "token_profiler" / "catalog.json").read_text())
-TEXT_MODEL_A = "anthropic.claude-3-haiku-20240307-v1:0"
+TEXT_MODEL_A = "amazon.nova-lite-v1:0"  # active: the picker leaves out models past end of life
 EMBED_MODEL_A = "amazon.titan-embed-text-v1"
 TEXT_MODEL_B = "amazon.nova-micro-v1:0"
 INJECTION = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'

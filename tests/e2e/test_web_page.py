@@ -33,7 +33,12 @@ STAGE = "fake_prod"
 CLIENT_ID = "fakeclient123"
 MODELS = [
     {"model_id": "anthropic.claude-3-haiku-20240307-v1:0", "kind": "text", "label": "Claude 3 Haiku"},
-    {"model_id": "amazon.titan-embed-text-v1", "kind": "embedding", "label": "Titan Embeddings G1"},
+    {
+        "model_id": "amazon.titan-embed-text-v1",
+        "kind": "embedding",
+        "label": "Titan Embeddings G1",
+        "status": "legacy",
+    },
 ]
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
 
@@ -400,6 +405,11 @@ def test_embedding_answer_and_parameters(page, fake):
     _sign_in(page, "emb", "Embed-pass1")
     page.wait_for_selector("#app-view:not([hidden])")
     page.select_option("#model-select", MODELS[1]["model_id"])
+    # a legacy model is marked in the picker, an active one is not
+    legacy = page.text_content(f'#model-select option[value="{MODELS[1]["model_id"]}"]')
+    active = page.text_content(f'#model-select option[value="{MODELS[0]["model_id"]}"]')
+    assert legacy == f"Titan Embeddings G1 (legacy) — {MODELS[1]['model_id']}"
+    assert active == f"Claude 3 Haiku — {MODELS[0]['model_id']}"
     assert page.is_disabled("#param-temperature")
     page.fill("#prompt", "vectorise me")
     page.click("#invoke-submit")

@@ -171,6 +171,8 @@ def test_a_day_of_25000_lines_is_counted_exactly(stack, scheduled, monkeypatch):
     assert summary["rows_written"] == len(expected)
     assert summary["tenants"] == len({tenant for tenant, _ in expected})
     assert any("acme.not-in-catalog-v1" in w for w in summary["warnings"])
+    unpriced = sum(1 for tenant, model in expected if model == "acme.not-in-catalog-v1")
+    assert (summary["unpriced_rows"], summary["price_missing_rows"]) == (unpriced, 0)
     items = stack.items()
     assert_rows_match(items, day, expected)
     # and the CSV report holds the same rows
@@ -531,3 +533,5 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
     assert record["_dimensions"] == ["service"]
     assert (record["AggregationSucceeded"], record["UnpricedLines"], record["SkippedLines"]) == (1, 2, 1)
     assert record["RejectedUsageLines"] == 0  # every line here is signed or malformed, none forged
+    # the two unknown-model lines make one unpriced row; no row lacks a Region's price
+    assert (record["UnpricedRows"], record["PriceMissingRows"]) == (1, 0)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+from fractions import Fraction
 
 import boto3
 import pytest
@@ -123,7 +124,7 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
     digest = hmac.new(b"test key two, thirty-two bytes!!", body.encode(), hashlib.sha256).digest()
     assert sig["mac"] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
     assert {k: v for k, v in usage.items() if k not in ("latency_ms", "sig")} == {
-        "schema_version": 1,
+        "schema_version": 2,
         "tenant_id": "tenant-1",
         "request_id": "req-abc",
         "model_id": SONNET,
@@ -324,7 +325,7 @@ def test_a_read_timeout_writes_a_timed_out_usage_line_with_the_bounds(invoke, mo
     assert usage["timed_out"] is True and usage["request_id"] == "req-slow"
     # input estimated at 3 characters a token, rounded up: 100 / 3 -> 34; output = the bound sent
     assert (usage["input_tokens"], usage["output_tokens"]) == (34, 700)
-    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 1
+    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 2
 
 
 LONG = "x" * 101
@@ -533,3 +534,153 @@ def test_the_signing_key_is_read_once_per_cold_start(invoke, moto_server_url):
     assert [line["token_usage"]["sig"]["kid"] for line in usage_lines(s["logs"])] == ["test-2"] * 3
     # and the key bytes appear in no log line
     assert "dGVzdCBrZXkg" not in s["logs"].getvalue() and "test key two" not in s["logs"].getvalue()
+
+
+# -- price tiers, cache durations, profiles and lifecycle (figures per 1,000 tokens, by hand from
+# the pricing page: Claude Sonnet 4.5 in-Region 0.0033 / 0.0165, cache read 0.00033, 5-minute
+# write 0.004125, 1-hour write 0.0066, long context 2x input and caches, 1.5x output)
+SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def test_one_hour_cache_writes_are_read_from_cache_details_and_priced_at_their_rate(invoke):
+    s = invoke()
+    answer = converse_response(i=100, o=10, cr=1000, cw=3000)
+    answer["usage"]["cacheDetails"] = [{"ttl": "5m", "inputTokens": 2000}, {"ttl": "1h", "inputTokens": 1000}]
+    s["stubber"].add_response("converse", answer)
+    response, payload = s["call"](model_id="us." + SONNET_45)
+    assert response["statusCode"] == 200
+    want = (100 * Fraction("0.0033") + 10 * Fraction("0.0165") + 1000 * Fraction("0.00033")) / 1000
+    want += (2000 * Fraction("0.004125") + 1000 * Fraction("0.0066")) / 1000
+    assert Fraction(payload[0]["usage"]["cost"]) == want
+    (line,) = usage_lines(s["logs"])
+    usage = line["token_usage"]
+    assert (usage["cache_write_input_tokens"], usage["cache_write_1h_input_tokens"]) == (3000, 1000)
+    assert "tier" not in usage
+
+
+def test_a_prompt_above_the_threshold_is_billed_at_the_long_context_rates(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response(i=150_000, o=1000, cr=50_001, cw=0))
+    response, payload = s["call"](model_id="global." + SONNET_45)
+    # global: input 0.003, output 0.015, cache read 0.0003; long context 2x / 1.5x / 2x
+    want = (150_000 * Fraction("0.006") + 1000 * Fraction("0.0225") + 50_001 * Fraction("0.0006")) / 1000
+    assert Fraction(payload[0]["usage"]["cost"]) == want
+    (line,) = usage_lines(s["logs"])
+    assert line["token_usage"]["tier"] == "long_context"
+
+
+def test_a_prompt_at_the_threshold_is_standard(invoke):
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response(i=150_000, o=1000, cr=50_000, cw=0))
+    response, payload = s["call"](model_id="global." + SONNET_45)
+    want = (150_000 * Fraction("0.003") + 1000 * Fraction("0.015") + 50_000 * Fraction("0.0003")) / 1000
+    assert Fraction(payload[0]["usage"]["cost"]) == want
+    (line,) = usage_lines(s["logs"])
+    assert "tier" not in line["token_usage"]
+
+
+@pytest.mark.parametrize(
+    ("tier", "rate_in", "rate_out"),
+    [("flex", "0.000075", "0.0003"), ("priority", "0.0002625", "0.00105"), ("default", "0.00015", "0.0006")],
+)
+def test_the_service_tier_bedrock_reports_is_billed(invoke, tier, rate_in, rate_out):
+    s = invoke()
+    answer = converse_response(i=4000, o=2000)
+    answer["serviceTier"] = {"type": tier}
+    s["stubber"].add_response("converse", answer)
+    response, payload = s["call"](model_id="openai.gpt-oss-120b-1:0")
+    assert (
+        Fraction(payload[0]["usage"]["cost"]) == (4000 * Fraction(rate_in) + 2000 * Fraction(rate_out)) / 1000
+    )
+    (line,) = usage_lines(s["logs"])
+    assert line["token_usage"].get("tier", "default") == tier
+
+
+@pytest.mark.parametrize(
+    ("model_id", "profile"),
+    [
+        ("anthropic.claude-3-7-sonnet-20250219-v1:0", "us.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+        ("anthropic.claude-sonnet-4-20250514-v1:0", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+        (SONNET_45, "us." + SONNET_45),
+        ("meta.llama3-2-1b-instruct-v1:0", "us.meta.llama3-2-1b-instruct-v1:0"),
+    ],
+)
+def test_a_bare_id_served_only_through_a_profile_gets_400_naming_the_profile(invoke, model_id, profile):
+    s = invoke()
+    response, payload = s["call"](model_id=model_id)
+    assert response["statusCode"] == 400
+    assert f"use model_id={profile}" in payload["message"]
+    assert usage_lines(s["logs"]) == []
+    s["stubber"].assert_no_pending_responses()  # Bedrock was not called
+
+
+def test_bedrocks_profile_answer_for_a_model_the_catalog_does_not_mark_is_a_400(invoke):
+    s = invoke()
+    message = (
+        "Invocation of model ID anthropic.claude-3-haiku-20240307-v1:0 with on-demand throughput isn't "
+        "supported. Retry your request with the ID or ARN of an inference profile that contains this model."
+    )
+    s["stubber"].add_client_error(
+        "converse", service_error_code="ValidationException", service_message=message, http_status_code=400
+    )
+    response, payload = s["call"](model_id="anthropic.claude-3-haiku-20240307-v1:0")
+    assert response["statusCode"] == 400 and "on-demand throughput" in payload["message"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This model version has reached the end of its life. "
+        "Please refer to the AWS documentation for more details.",
+        "Access denied. This Model is marked by provider as Legacy and you have not been actively using "
+        "the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock",
+    ],
+)
+def test_an_end_of_life_answer_is_a_400_naming_the_successor(invoke, message):
+    s = invoke()
+    s["stubber"].add_client_error(
+        "converse",
+        service_error_code="ResourceNotFoundException",
+        service_message=message,
+        http_status_code=404,
+    )
+    response, payload = s["call"]()
+    assert response["statusCode"] == 400
+    assert payload["message"].startswith(
+        f"{SONNET} has reached its end of life on Bedrock; use {SONNET_45} instead"
+    )
+    assert usage_lines(s["logs"]) == []
+
+
+def test_the_seed_model_still_works_while_bedrock_serves_it(invoke):
+    # the catalog says Claude 3 Sonnet is past its end of life; Bedrock is the judge
+    s = invoke()
+    s["stubber"].add_response("converse", converse_response())
+    response, payload = s["call"](model_id=SONNET)
+    assert response["statusCode"] == 200 and payload[0]["usage"]["cost"] == "0.00426"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "unit"),
+    [
+        ("amazon.nova-canvas-v1:0", "image"),
+        ("amazon.nova-reel-v1:1", "video-second"),
+        ("cohere.rerank-v3-5:0", "query"),
+    ],
+)
+def test_a_model_billed_in_another_unit_is_refused(invoke, model_id, unit):
+    s = invoke()
+    response, payload = s["call"](model_id=model_id)
+    assert response["statusCode"] == 400
+    assert payload["message"].startswith(f"{model_id} is billed per {unit}, not per token")
+    s["stubber"].assert_no_pending_responses()
+
+
+def test_a_region_without_a_price_answers_cost_0_and_says_so(invoke):
+    s = invoke(BEDROCK_REGION="eu-central-1")
+    s["stubber"].add_response("converse", converse_response())
+    response, payload = s["call"](model_id="anthropic.claude-3-haiku-20240307-v1:0")
+    assert response["statusCode"] == 200
+    assert payload[0]["usage"]["cost"] == "0" and payload[0]["usage"]["price_missing"] is True
+    (line,) = usage_lines(s["logs"])
+    assert line["token_usage"]["region"] == "eu-central-1"

@@ -135,7 +135,7 @@ def test_a_rerun_keeps_the_prices_the_day_was_billed_at(stack, monkeypatch):
     cold_start()({"date": day.isoformat()})
     row = rows_by_key(stack)[("t", SONNET)]
     assert (row["price_input"]["N"], row["price_output"]["N"]) == ("0.003", "0.015")
-    assert row["price_as_of"]["S"] == "2026-11-01"
+    assert row["price_as_of"]["S"] == "2024-03-04"  # the first day of the catalog period it used
     # When the catalog's price changes and a late line arrives, and the day is run again
     monkeypatch.setenv(
         "PRICE_OVERRIDES", json.dumps({SONNET: {"prices": {"us-east-1": {"input": "0.1", "output": "0.2"}}}})

@@ -48,7 +48,8 @@ def seed_rows(stack, count: int = 120, seed: int = 11) -> list[dict]:
             "total_cost": "1.5",
             "unpriced": False,
             "price_region": "us-east-1",
-            "price_fallback": False,
+            "price_missing": False,
+            "price_changed": False,
             "ttl": 1830211200,
         }
     requests = []

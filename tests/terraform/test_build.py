@@ -115,9 +115,48 @@ def test_models_json_follows_enabled_models_and_overrides():
     assert [m["model_id"] for m in every] == ["a.text-v1", "b.embed-v1", "c.new-v1"]
     enabled = build.web_models(catalog, overrides, ["us.a.text-v1", "b.embed-v1", "unknown.model"])
     assert enabled == [
-        {"model_id": "us.a.text-v1", "kind": "text", "label": "Text"},
-        {"model_id": "b.embed-v1", "kind": "embedding", "label": "Embed"},
+        {"model_id": "us.a.text-v1", "kind": "text", "label": "Text", "status": "active"},
+        {"model_id": "b.embed-v1", "kind": "embedding", "label": "Embed", "status": "active"},
     ]
+
+
+def test_models_json_offers_active_and_legacy_token_models_and_profile_ids():
+    life = {"legacy": "2026-06-01", "end_of_life": "2026-12-01", "successor": "a.new-v1"}
+    catalog = {
+        "profile_prefixes": ["us.", "eu.", "global."],
+        "models": {
+            "a.old-v1": {"label": "Old", "kind": "text", "lifecycle": life},
+            "a.new-v1": {"label": "New", "kind": "text", "profile_only": {"us-east-1": ["us", "global"]}},
+            "a.image-v1": {"label": "Image", "kind": "image", "billing": "image"},
+            "a.tokens-image-v1": {"label": "Odd", "kind": "text", "billing": "request"},
+        },
+    }
+    ids = [(m["model_id"], m["status"]) for m in build.web_models(catalog, {}, [], "us-east-1", "2026-05-31")]
+    assert ids == [("a.old-v1", "active"), ("us.a.new-v1", "active")]
+    ids = [(m["model_id"], m["status"]) for m in build.web_models(catalog, {}, [], "eu-west-3", "2026-06-01")]
+    assert ids == [("a.old-v1", "legacy"), ("a.new-v1", "active")]
+    ids = [m["model_id"] for m in build.web_models(catalog, {}, [], "us-east-1", "2026-12-01")]
+    assert ids == ["us.a.new-v1"]
+    enabled = build.web_models(catalog, {}, ["global.a.new-v1", "a.old-v1"], "us-east-1", "2026-11-30")
+    assert [(m["model_id"], m["status"]) for m in enabled] == [
+        ("global.a.new-v1", "active"),
+        ("a.old-v1", "legacy"),
+    ]
+    with pytest.raises(
+        build.BuildError,
+        match=r"a\.new-v1 can only be called through an inference profile in us-east-1: enable us\.a\.new-v1",
+    ):
+        build.web_models(catalog, {}, ["a.new-v1"], "us-east-1", "2026-11-30")
+    # the shipped catalog: Claude 3.7 Sonnet and Sonnet 4 are offered by their us. profile in us-east-1
+    shipped = json.loads((build.ROOT / "functions" / "token_profiler" / "catalog.json").read_text())
+    offered = {m["model_id"] for m in build.web_models(shipped, {}, [], "us-east-1", "2026-01-01")}
+    assert {
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+    } <= offered
+    assert (
+        not {"anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic.claude-sonnet-4-20250514-v1:0"} & offered
+    )
 
 
 def test_tfvars_render_from_config(tmp_path):

@@ -60,6 +60,8 @@ def test_seed_keys_alone_get_our_defaults():
         ("ADMIN_GROUP", "has space"),
         ("SCHEDULE", "daily"),
         ("PRICE_OVERRIDES", {"m": {"label": "no prices"}}),
+        ("PRICE_OVERRIDES", {"application_profiles": ["arn"]}),
+        ("PRICE_OVERRIDES", {"application_profiles": {"arn:aws:bedrock:x": 1}}),
         ("ENABLED_MODELS", "anthropic.claude-3-haiku-20240307-v1:0"),
         ("VPC_INTERFACE_ENDPOINTS", ["logs", "logs"]),
         ("CORS_ORIGIN", "https://example.com/path"),
@@ -81,6 +83,19 @@ def test_a_missing_seed_key_is_named(key):
     entry = {k: v for k, v in SEED.items() if k != key}
     with pytest.raises(ConfigError, match=rf"\.{key}: missing"):
         validate_entry(entry)
+
+
+def test_application_profiles_map_arns_to_models_and_arns_may_be_enabled():
+    arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3"
+    config = validate_entry(
+        {
+            **SEED,
+            "PRICE_OVERRIDES": {"application_profiles": {arn: "us.amazon.nova-micro-v1:0"}},
+            "ENABLED_MODELS": [arn],
+        }
+    )
+    assert config.enabled_models == [arn]
+    assert config.price_overrides == {"application_profiles": {arn: "us.amazon.nova-micro-v1:0"}}
 
 
 def test_replaced_seed_keys_say_what_replaced_them():

@@ -125,7 +125,7 @@ def test_the_loggers_own_lines_are_counted_by_the_fast_path_alone(monkeypatch):
     monkeypatch.undo()
     assert agg.add(lines[5]) is True
     fast, _ = both_paths(lines)
-    assert sorted(t for t, _, _ in fast.sums) == sorted(
+    assert sorted(t for t, *_ in fast.sums) == sorted(
         ["tenant-1", "tënant-ü", "租户", 't"quoted\\', "emoji-😀", "a}b{c"]
     )
 
@@ -150,6 +150,11 @@ VALID_BUT_UNUSUAL = [
     line(latency_ms={"nested": {"deeper": 1}}),  # a nested value: the fast decode is cut short
     line(latency_ms="NaN"),
     line(extra_field="anything"),
+    line(schema_version=2),
+    line(schema_version=2, cache_write=9, cache_write_1h_input_tokens=4, tier="long_context"),
+    line(schema_version=2, cache_write=9, cache_write_1h_input_tokens=9, tier="flex"),
+    line(schema_version=2, tier="priority", timed_out=True, signature="abc"),  # fields added elsewhere
+    line(schema_version=1, tier="standard"),
     set_raw(line(), "schema_version", "1.0"),  # 1.0 == 1 for the checked path
     set_raw(line(), "schema_version", "true"),  # so is true
     set_raw(line(), "latency_ms", "NaN"),  # the standard library reads NaN, msgspec does not
@@ -188,6 +193,9 @@ SPELLINGS = [
     '{"input_tokens":-1,' + ",".join(_FIELDS) + "}",
     "{" + ",".join(_FIELDS) + ',"input_tokens":7}',
     "{" + ",".join(_FIELDS) + ',"schema_version":2}',
+    "{" + ",".join(_FIELDS) + ',"schema_version":3}',
+    "{" + ",".join(_FIELDS) + ',"tier":"flex","tier":"nope"}',
+    "{" + ",".join(_FIELDS) + ',"cache_write_1h_input_tokens":1}',
     "{" + ",".join(_FIELDS) + ',"schema\\u005fversion":2}',
     "{" + ",".join(f for f in _FIELDS if "region" not in f) + "}",  # region absent: ""
     "{" + ",".join(f for f in _FIELDS if "cache" not in f) + "}",  # cache counts absent: 0
@@ -206,7 +214,8 @@ INVALID = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
-    line(schema_version=2),
+    line(schema_version=3),
+    line(schema_version=0),
     line(schema_version="1"),
     line(input_tokens=-1),
     line(input_tokens=-(2**70)),
@@ -354,4 +363,6 @@ def test_timed_out_lines_are_counted_with_their_bounds_by_both_paths():
     fast, checked = both_paths(messages)
     assert fast.timed_out == 2
     assert fast.lines_skipped == 2
-    assert fast.sums == {("t1", SONNET, "us-east-1"): [34 + 10 + 1 + 3, 700 + 5 + 2 + 4, 0, 0, 4]}
+    assert fast.sums == {
+        ("t1", SONNET, "us-east-1", "standard"): [34 + 10 + 1 + 3, 700 + 5 + 2 + 4, 0, 0, 4, 0]
+    }

@@ -15,7 +15,7 @@ from tests.support.usage_lines import TEST_KEYRING, usage_line
 pytestmark = pytest.mark.unit
 
 DAY = "2026-11-20"
-SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"  # catalog: 0.003 / 0.015 per 1K, as_of 2026-11-01
+SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"  # catalog: 0.003 / 0.015 per 1K from 2024-03-04
 
 
 def stored(**overrides):
@@ -68,7 +68,9 @@ def test_a_day_with_stored_prices_is_priced_at_them():
         stored(price_region="us-east-1+eu-west-1"),
         stored(price_region=""),
         stored(model_id="amazon.nova-micro-v1:0"),
-        {k: v for k, v in stored().items() if k != "price_cache_write"},  # a row from before prices
+        # a row from before rows recorded prices
+        {k: v for k, v in stored().items() if not k.startswith("price_") or k == "price_region"},
+        stored(price_tier="no-such-tier"),
         stored(price_input="-1"),
     ],
 )
@@ -76,7 +78,36 @@ def test_rows_that_pin_no_price_leave_the_catalogs(row):
     (priced,) = rows_for(prices_for_day(load_catalog(), DAY, [row]))
     # the catalog: 2000 × 0.003 / 1000 + 1000 × 0.015 / 1000
     assert priced["total_cost"] == Decimal("0.021")
-    assert (priced["price_input"], priced["price_as_of"]) == (Decimal("0.003"), "2026-11-01")
+    assert (priced["price_input"], priced["price_as_of"]) == (Decimal("0.003"), "2024-03-04")
+    assert priced["price_tier"] == "standard" and "price_cache_write" not in priced  # no such rate
+
+
+def test_stored_rates_are_pinned_per_tier_and_the_other_tiers_come_from_the_catalog():
+    # Given a stored row that recorded flex rates (the catalog has no flex rate for this model)
+    prices = prices_for_day(load_catalog(), DAY, [stored(price_tier="flex", price_cache_write_1h="0.75")])
+    flex = usage_line(
+        keyring=TEST_KEYRING,
+        tenant="t",
+        request_id="f",
+        model_id=SONNET,
+        input_tokens=2000,
+        output_tokens=1000,
+        schema_version=2,
+        tier="flex",
+        cache_write=4,
+        cache_write_1h_input_tokens=4,
+    )
+    (row,) = aggregate_lines(DAY, [flex], prices, keys=TEST_KEYRING.keys)[1]
+    # 2000 × 0.5 / 1000 + 1000 × 2 / 1000 + 4 × 0.75 / 1000, all at the stored flex rates
+    assert (row["total_cost"], row["price_missing"]) == (Decimal("3.003"), False)
+    assert (row["price_tier"], row["price_cache_write_1h"], row["price_as_of"]) == (
+        "flex",
+        Decimal("0.75"),
+        "2026-10-01",
+    )
+    # and a standard line of the same day keeps the catalog's standard rates
+    (standard,) = rows_for(prices)
+    assert standard["total_cost"] == Decimal("0.021") and standard["price_tier"] == "standard"
 
 
 def test_shortfall_is_any_stored_count_the_rerun_does_not_reach():

@@ -69,7 +69,7 @@ def test_the_mac_is_hmac_sha256_base64url_unpadded():
 def test_a_signed_line_is_billed_by_both_paths():
     for agg in both():
         assert agg.add(signed())
-        assert agg.sums == {("t1", SONNET, "us-east-1"): [10, 282, 0, 0, 1]}
+        assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
         assert agg.rejected == {"bad_signature": 0, "missing_signature": 0, "unknown_key": 0}
 
 
@@ -95,10 +95,8 @@ def test_changing_any_signed_field_rejects_the_line(field):
     message = json.dumps(line, separators=(",", ":"))
     for agg in both():
         assert not agg.add(message)
-        if field == "schema_version":  # an unknown schema version is malformed before anything else
-            assert agg.lines_skipped == 1
-        else:
-            assert agg.rejected["bad_signature"] == 1, field
+        # version 1 and 2 are both read, so a changed version is a changed signed field too
+        assert agg.rejected["bad_signature"] == 1, field
         assert agg.sums == {} and agg.seen == set()
 
 
@@ -146,7 +144,7 @@ def test_a_forged_line_with_a_real_request_id_does_not_displace_the_real_one():
         assert not agg.add(unsigned)
         assert agg.add(signed())
         # Then only the real line is billed, and the forgeries are reported
-        assert agg.sums == {("t1", SONNET, "us-east-1"): [10, 282, 0, 0, 1]}
+        assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
         assert agg.duplicates == 0
         assert agg.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 0}
 
@@ -176,7 +174,7 @@ def test_unsigned_lines_bill_only_when_the_day_accepts_them():
     unsigned = usage_line(tenant="t1", request_id="r1", model_id=SONNET, input_tokens=3, output_tokens=4)
     for agg in both(accept_unsigned=True):
         assert agg.add(unsigned)
-        assert agg.sums == {("t1", SONNET, "us-east-1"): [3, 4, 0, 0, 1]}
+        assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [3, 4, 0, 0, 1, 0]}
     # before the switch-over a line that carries a bad signature is still refused
     line = json.loads(signed(request_id="r2"))
     line["token_usage"]["input_tokens"] = 99
@@ -199,7 +197,7 @@ def test_a_signed_line_spelled_another_way_is_verified_by_the_checked_path():
     assert "\\u00e9" in line and ": " in line
     for agg in both():
         assert agg.add(line)
-        assert agg.sums == {("tenant-é", SONNET, "us-east-1"): [1, 2, 0, 0, 1]}
+        assert agg.sums == {("tenant-é", SONNET, "us-east-1", "standard"): [1, 2, 0, 0, 1, 0]}
 
 
 def test_aggregate_lines_bills_the_verified_rows_only():
@@ -247,12 +245,32 @@ def test_the_fast_path_verifies_a_compact_signed_line_without_the_checked_path(m
     assert agg.add(signed())
     assert agg.add(signed(request_id="r2", input_tokens=5))
     # Then the fast path alone billed them
-    assert agg.sums == {("t1", SONNET, "us-east-1"): [15, 564, 0, 0, 2]}
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [15, 564, 0, 0, 2, 0]}
     # and any line that does not verify there is left to the checked path
     line = json.loads(signed(request_id="r3"))
     line["token_usage"]["input_tokens"] = 6
     with pytest.raises(AssertionError, match="checked path reached"):
         agg.add(json.dumps(line, separators=(",", ":")))
+
+
+def test_a_signed_version_2_line_with_tier_cache_hour_and_timed_out_verifies_on_the_fast_path(monkeypatch):
+    # Given the fields both merged sides add to the usage line, signed as invoke_model signs them
+    v2 = {"schema_version": 2, "cache_write": 9, "cache_write_1h_input_tokens": 4, "tier": "flex"}
+    lines = [signed(**v2), signed(request_id="r2", timed_out=True, **v2)]
+    # When the checked path alone reads them, then the fast path alone
+    checked = DayAggregate(DAY, TEST_KEYRING.keys)
+    assert all(checked._add_checked(line) for line in lines)
+
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    fast = DayAggregate(DAY, TEST_KEYRING.keys)
+    assert all(fast.add(line) for line in lines)
+    # Then both bill them under the flex tier with the 1-hour share and count the timed-out one
+    want = {("t1", SONNET, "us-east-1", "flex"): [20, 564, 0, 18, 2, 8]}
+    assert fast.sums == checked.sums == want
+    assert fast.timed_out == checked.timed_out == 1
 
 
 @pytest.mark.parametrize("key_length", [32, 64, 65, 100])

@@ -288,6 +288,7 @@ async function loadModels() {
     if (!Array.isArray(models) || !models.length) throw new Error('empty list');
     state.models = models.filter((m) => m && m.model_id).map((m) => ({
       model_id: String(m.model_id), kind: m.kind === 'embedding' ? 'embedding' : 'text', label: String(m.label || m.model_id),
+      legacy: m.status === 'legacy',
     }));
   } catch {
     state.models = [];
@@ -307,7 +308,9 @@ async function loadModels() {
     for (const m of state.models.filter((x) => x.kind === kind)) {
       const option = document.createElement('option');
       option.value = m.model_id;
-      option.textContent = `${m.label} — ${m.model_id}`;
+      // legacy: still served by Bedrock, to be retired (the build leaves out models past end of life)
+      option.textContent = `${m.label}${m.legacy ? ' (legacy)' : ''} — ${m.model_id}`;
+      if (m.legacy) option.dataset.legacy = 'true';
       option.dataset.kind = m.kind;
       group.append(option);
     }
