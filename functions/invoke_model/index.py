@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import USAGE_MARKER, settings
+from token_profiler import USAGE_MARKER, plans, settings
 from token_profiler.apigw import caller, json_body, make_app, request_id
 from token_profiler.bedrock import get_client
 from token_profiler.invoke import invoke, parse_request
@@ -13,6 +13,8 @@ SETTINGS = settings.load("invoke_model")
 CATALOG = SETTINGS.catalog
 logger = Logger()
 app = make_app(logger, SETTINGS.cors_origin)
+# tenant plans (rate limits, budget reservation, settle/release); None when PLANS_TABLE is unset
+ENFORCER = plans.enforcer_from_settings(SETTINGS, CATALOG, logger)
 
 
 @app.post("/invoke_model")
@@ -32,14 +34,19 @@ def invoke_model():
         SETTINGS.bedrock_connect_timeout,
         SETTINGS.bedrock_read_timeout,
     )
-    outcome = invoke(
+    outcome = plans.guarded(
+        ENFORCER,
+        who.tenant_id,
         request,
-        client=client,
-        settings=SETTINGS,
-        catalog=CATALOG,
-        tenant_id=who.tenant_id,
-        # the usage line needs a request id to be counted; API Gateway always sends one
-        request_id=request_id(app) or app.lambda_context.aws_request_id,
+        lambda: invoke(
+            request,
+            client=client,
+            settings=SETTINGS,
+            catalog=CATALOG,
+            tenant_id=who.tenant_id,
+            # the usage line needs a request id to be counted; API Gateway always sends one
+            request_id=request_id(app) or app.lambda_context.aws_request_id,
+        ),
     )
     # the one usage line of this call; the aggregator reads nothing else
     logger.info(USAGE_MARKER, extra={"token_usage": outcome.record})

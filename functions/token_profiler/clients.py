@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from token_profiler import bedrock, prices, storage
+from token_profiler import bedrock, plans, prices, storage
 
 
 @cache
@@ -23,3 +23,5 @@ def clear_caches() -> None:
     bedrock.get_client.cache_clear()
     storage.table_schema.cache_clear()
     prices.clear_caches()
+    plans.counter_client.cache_clear()
+    plans.sns_client.cache_clear()

@@ -43,3 +43,25 @@ class BedrockTimeout(ProfilerError):
 
 class ConfigError(Exception):
     """A setting or the price table is wrong; raised at cold start, naming the key."""
+
+
+class BudgetExhausted(ProfilerError):
+    """A hard monthly budget has no room for this call's worst-case cost."""
+
+    status = 402
+
+
+class RateLimited(ProfilerError):
+    """A tenant's requests- or tokens-per-minute limit is reached; retry after ``retry_after`` s."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(ProfilerError):
+    """The spend counters cannot be reached and the plan store fails closed."""
+
+    status = 503

@@ -19,6 +19,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
     "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME"),
     "ddb_cost_retrieval": ("TABLE_NAME",),
+    "tenant_plan": ("PLANS_TABLE",),
+    "tenant_status": ("PLANS_TABLE",),
 }
 
 TRUE = {"1", "true", "yes", "on"}
@@ -43,6 +45,13 @@ class Settings:
     bedrock_connect_timeout: float = 3.0
     bedrock_read_timeout: float = 20.0
     cors_origin: str = "*"
+    # tenant plans (token_profiler.plans); no PLANS_TABLE: plans are off
+    plans_table: str = ""
+    default_plan: str = ""
+    plan_time_zone: str = "UTC"
+    plans_fail_open: bool = False
+    plan_cache_seconds: int = 30
+    alerts_topic_arn: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -120,10 +129,21 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
+        plans_table=env.get("PLANS_TABLE", "").strip(),
+        default_plan=env.get("DEFAULT_PLAN", "").strip(),
+        plan_time_zone=env.get("PLAN_TIME_ZONE", "").strip() or "UTC",
+        plans_fail_open=_bool(env, "PLANS_FAIL_OPEN"),
+        plan_cache_seconds=_int(env, "PLAN_CACHE_SECONDS", 30, 0, 3_600),
+        alerts_topic_arn=env.get("ALERTS_TOPIC_ARN", "").strip(),
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog
     unknown = [m for m in enabled if catalog.resolve(m) is None]
     if unknown:
         raise ConfigError(f"ENABLED_MODELS: not in the price catalog: {', '.join(sorted(unknown))}")
+    if settings.plans_table:  # a bad plan setting fails the cold start, naming the variable
+        from token_profiler import plans
+
+        plans.parse_default_plan(settings.default_plan)
+        plans.time_zone(settings.plan_time_zone)
     return settings
