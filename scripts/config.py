@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,11 @@ class StackConfig:
     max_input_chars: int
     manage_api_gateway_account: bool = True
     state_backend: StateBackend = field(default_factory=StateBackend)
+    # tenant plans (docs/plans.md)
+    default_plan: dict[str, Any] = field(default_factory=dict)
+    plan_time_zone: str = "UTC"
+    plans_fail_open: bool = False
+    alert_emails: list[str] = field(default_factory=list)
 
     @property
     def bedrock_url(self) -> str:
@@ -236,6 +242,43 @@ def _check_backend(value: Any) -> str | None:
     return None
 
 
+def _check_default_plan(value: Any) -> str | None:
+    """The plan every tenant without its own gets; the same rules as POST /tenant_plan."""
+    if not isinstance(value, dict):
+        return "must be an object of plan fields (monthly_budget_usd, hard, alert_thresholds, ...)"
+    functions = str(ROOT / "functions")
+    if functions not in sys.path:
+        sys.path.insert(0, functions)
+    from token_profiler import plans
+    from token_profiler.errors import BadRequest
+
+    try:
+        plans.apply_changes(plans.Plan(), value)
+    except BadRequest as exc:
+        return exc.message
+    return None
+
+
+def _check_time_zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value:
+        return "must be an IANA time zone such as UTC or Europe/Paris"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "must be an IANA time zone such as UTC or Europe/Paris"
+    return None
+
+
+def _check_emails(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(
+        isinstance(e, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e) for e in value
+    ):
+        return "must be a list of e-mail addresses (each is subscribed to the alerts topic)"
+    return None
+
+
 @dataclass(frozen=True)
 class _Key:
     check: Callable[[Any], str | None]
@@ -265,6 +308,10 @@ KEYS: dict[str, _Key] = {
     "MAX_INPUT_CHARS": _Key(_positive_int, 100000),
     "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, True),
     "STATE_BACKEND": _Key(_check_backend, None),
+    "DEFAULT_PLAN": _Key(_check_default_plan, {}),
+    "PLAN_TIME_ZONE": _Key(_check_time_zone, "UTC"),
+    "PLANS_FAIL_OPEN": _Key(_check_bool, False),
+    "ALERT_EMAILS": _Key(_check_emails, []),
 }
 
 
@@ -313,6 +360,10 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         max_input_chars=values["MAX_INPUT_CHARS"],
         manage_api_gateway_account=values["MANAGE_API_GATEWAY_ACCOUNT"],
         state_backend=StateBackend(**{"type": "local", **backend}),
+        default_plan=dict(values["DEFAULT_PLAN"]),
+        plan_time_zone=values["PLAN_TIME_ZONE"],
+        plans_fail_open=values["PLANS_FAIL_OPEN"],
+        alert_emails=list(values["ALERT_EMAILS"]),
     )
 
 

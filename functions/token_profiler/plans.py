@@ -827,3 +827,39 @@ __all__ = [
     "status",
     "worst_case",
 ]
+
+
+# -- the two routes ---------------------------------------------------------------------------------
+def plan_request(
+    store: PlanStore, caller: Any, body: Any, admin_group: str, catalog: Catalog
+) -> dict[str, Any]:
+    """POST /tenant_plan (admins): ``{"tenant"}`` reads the plan, any plan field sets it."""
+    if not caller.is_member(admin_group):
+        raise Forbidden("only members of the admin group may read or change tenant plans")
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    tenant = check_tenant(body.get("tenant"))
+    changes = {k: v for k, v in body.items() if k != "tenant"}
+    stored = store.stored_plan(tenant)
+    plan = stored or store.default_plan
+    if changes:
+        plan = store.put_plan(tenant, apply_changes(plan, changes, catalog))
+        stored = plan
+    return {"tenant": tenant, "default": stored is None, **plan.to_dict()}
+
+
+def status_request(store: PlanStore, caller: Any, body: Any, admin_group: str) -> Any:
+    """POST /tenant_status: a tenant's own status; an admin's for ``{"tenant"}`` or every tenant."""
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    unknown = sorted(set(body) - {"tenant"})
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+    tenant = body.get("tenant")
+    if not caller.is_member(admin_group):
+        if tenant not in (None, "", caller.tenant_id):
+            raise Forbidden("a tenant may read only its own status")
+        return tenants_status(store, [caller.tenant_id])[0]
+    if tenant in (None, ""):
+        return tenants_status(store, store.tenants(store.period()))
+    return tenants_status(store, [check_tenant(tenant)])[0]

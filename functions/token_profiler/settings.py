@@ -141,9 +141,4 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
     unknown = [m for m in enabled if catalog.resolve(m) is None]
     if unknown:
         raise ConfigError(f"ENABLED_MODELS: not in the price catalog: {', '.join(sorted(unknown))}")
-    if settings.plans_table:  # a bad plan setting fails the cold start, naming the variable
-        from token_profiler import plans
-
-        plans.parse_default_plan(settings.default_plan)
-        plans.time_zone(settings.plan_time_zone)
     return settings

@@ -301,3 +301,156 @@ def test_plans_off_makes_no_dynamodb_call(plan_env, monkeypatch):
     module = plan_env.handler()
     assert module.ENFORCER is None
     assert module.call()[0]["statusCode"] == 200
+
+
+# -- the routes -------------------------------------------------------------------------------------
+ADMIN = claims_for("ops", username="admin-1", groups="admin")
+
+
+@pytest.fixture
+def routes(plan_env, monkeypatch):
+    monkeypatch.setenv("ADMIN_GROUP", "admin")
+    plan_module, _ = load_handler("tenant_plan")
+    status_module, _ = load_handler("tenant_status")
+
+    def call(module, path, body, claims):
+        event = rest_event(path, body=body, claims=claims)
+        response = module.lambda_handler(event, LambdaContext())
+        return response["statusCode"], json.loads(response["body"])
+
+    return {
+        "plan": lambda body, claims=ADMIN: call(plan_module, "/tenant_plan", body, claims),
+        "status": lambda body, claims: call(status_module, "/tenant_status", body, claims),
+        "status_module": status_module,
+    }
+
+
+def test_admin_sets_and_reads_a_plan_and_a_tenant_is_refused(routes):
+    status, body = routes["plan"]({"tenant": "t-9"})
+    assert status == 200 and body["default"] is True and body["monthly_budget_usd"] is None
+    status, body = routes["plan"](
+        {
+            "tenant": "t-9",
+            "monthly_budget_usd": "12.50",
+            "hard": True,
+            "requests_per_minute": 30,
+            "models": [SONNET],
+        }
+    )
+    assert status == 200
+    assert body == {
+        "tenant": "t-9",
+        "default": False,
+        "monthly_budget_usd": "12.5",
+        "hard": True,
+        "alert_thresholds": [50, 80, 100],
+        "requests_per_minute": 30,
+        "tokens_per_minute": 0,
+        "models": [SONNET],
+    }
+    # a later change keeps the other fields
+    status, body = routes["plan"]({"tenant": "t-9", "tokens_per_minute": 1000})
+    assert (body["tokens_per_minute"], body["requests_per_minute"], body["monthly_budget_usd"]) == (
+        1000,
+        30,
+        "12.5",
+    )
+    status, body = routes["plan"]({"tenant": "t-9", "monthly_budget_usd": "5"}, claims_for("t-9"))
+    assert status == 403 and "admin" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({}, "tenant"),
+        ({"tenant": "t-9", "monthly_budget_usd": 12.5}, "monthly_budget_usd"),
+        ({"tenant": "t-9", "requests_per_minute": -1}, "requests_per_minute"),
+        ({"tenant": "t-9", "models": ["vendor.nothing-v1"]}, "vendor.nothing-v1"),
+        ({"tenant": "t-9", "colour": "red"}, "colour"),
+        ([], "JSON object"),
+    ],
+)
+def test_bad_plan_input_is_a_400_naming_the_problem(routes, body, named):
+    status, answer = routes["plan"](body)
+    assert status == 400 and named in answer["message"]
+
+
+def test_status_shows_live_spend_to_the_tenant_and_to_admins(routes, plan_env):
+    cost = call_cost()
+    routes["plan"]({"tenant": "t-a", "monthly_budget_usd": str(cost * 10)})
+    module = plan_env.handler()
+    for _ in range(3):
+        assert module.call(tenant="t-a")[0]["statusCode"] == 200
+    module.call(tenant="t-b")
+    status, own = routes["status"]({}, claims_for("t-a"))
+    assert status == 200
+    assert own["tenant"] == "t-a"
+    assert Decimal(own["spend_settled"]) == cost * 3
+    assert own["spend_in_flight"] == "0"
+    assert Decimal(own["remaining"]) == cost * 7
+    assert own["plan"]["monthly_budget_usd"] == plans.money.money_str(cost * 10)
+    now = dt.datetime.now(dt.UTC)
+    assert own["period_start"] == f"{now.year:04d}-{now.month:02d}-01T00:00:00+00:00"
+    # a tenant may not read another tenant
+    status, body = routes["status"]({"tenant": "t-b"}, claims_for("t-a"))
+    assert status == 403
+    # an admin reads one, or all of them
+    status, one = routes["status"]({"tenant": "t-b"}, ADMIN)
+    assert status == 200 and Decimal(one["spend_settled"]) == cost and one["remaining"] is None
+    status, every = routes["status"]({}, ADMIN)
+    assert {s["tenant"] for s in every} >= {"t-a", "t-b"}
+    status, body = routes["status"]({"tenant": "bad tenant"}, ADMIN)
+    assert status == 400 and "tenant" in body["message"]
+
+
+# -- alerts -----------------------------------------------------------------------------------------
+def test_each_threshold_is_announced_once_per_period(plan_env, monkeypatch):
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name=f"alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    cost = call_cost()
+    budget = cost * 10
+    plan_env.store.put_plan("tenant-p", Plan(monthly_budget_usd=budget, hard=False))
+    module = plan_env.handler(clock=fixed_clock(FIXED_NOW), ALERTS_TOPIC_ARN=topic)
+
+    def drain():
+        messages = []
+        while True:
+            page = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            if not page.get("Messages"):
+                return messages
+            for message in page["Messages"]:
+                messages.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+
+    # 12 calls of a tenth of the budget each: 50% at call 5, 80% at call 8, 100% at call 10
+    for _ in range(12):
+        assert module.call()[0]["statusCode"] == 200
+    messages = drain()
+    assert sorted(m["threshold_percent"] for m in messages) == [50, 80, 100]
+    by_threshold = {m["threshold_percent"]: m for m in messages}
+    assert Decimal(by_threshold[50]["spend_usd"]) == cost * 5
+    assert Decimal(by_threshold[80]["spend_usd"]) == cost * 8
+    assert Decimal(by_threshold[100]["spend_usd"]) == cost * 10
+    assert {(m["tenant"], m["period"], Decimal(m["budget_usd"])) for m in messages} == {
+        ("tenant-p", "2026-11", budget)
+    }
+    # the same spend again in the same period (and from a new container) announces nothing
+    module = plan_env.handler(clock=fixed_clock(FIXED_NOW), ALERTS_TOPIC_ARN=topic)
+    for _ in range(12):
+        assert module.call()[0]["statusCode"] == 200
+    assert drain() == []
+    # the next period starts afresh
+    module = plan_env.handler(
+        clock=fixed_clock(dt.datetime(2026, 12, 2, tzinfo=dt.UTC)), ALERTS_TOPIC_ARN=topic
+    )
+    for _ in range(5):
+        module.call()
+    assert [(m["period"], m["threshold_percent"]) for m in drain()] == [("2026-12", 50)]

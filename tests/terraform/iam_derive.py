@@ -27,11 +27,20 @@ import botocore.session
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 PACKAGE = "token_profiler"
 
-IAM_PREFIX = {"bedrock-runtime": "bedrock", "logs": "logs", "dynamodb": "dynamodb", "s3": "s3"}
+IAM_PREFIX = {
+    "bedrock-runtime": "bedrock",
+    "logs": "logs",
+    "dynamodb": "dynamodb",
+    "s3": "s3",
+    "sns": "sns",
+}
 # Operations IAM authorizes under a different action name.
 ACTION_ALIASES = {
     "bedrock:Converse": "bedrock:InvokeModel",
     "bedrock:ConverseStream": "bedrock:InvokeModelWithResponseStream",
+    # IAM has no TransactWriteItems action: each item's write is authorized as itself, and the
+    # plan counters' transactions hold Update actions only (token_profiler.plans.PlanStore.reserve).
+    "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
 }
 
 
