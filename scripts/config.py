@@ -30,6 +30,7 @@ DEFAULT_INTERFACE_ENDPOINTS = [
     "sagemaker.runtime",
     "sagemaker.metrics",
     "sagemaker.runtime-fips",
+    "sns",  # budget alerts (token_profiler.plans) published by invoke_model
 ]
 
 # CloudWatch Logs accepts only these retention periods.

@@ -22,8 +22,10 @@ locals {
 
   # The one key schema the code, the tests and the table share.
   key_schema = jsondecode(file("${local.functions_dir}/token_profiler/table.json"))
+  # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
+  plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -64,14 +66,70 @@ locals {
     },
   ]
 
+  # Tenant plans (token_profiler.plans): what invoke_model and the two plan routes read.
+  plans_environment = {
+    PLANS_TABLE     = module.data.plans_table_name
+    DEFAULT_PLAN    = var.default_plan
+    PLAN_TIME_ZONE  = var.plan_time_zone
+    PLANS_FAIL_OPEN = var.plans_fail_open ? "true" : "false"
+  }
+  plan_functions = {
+    tenant_plan = {
+      description = "Reads or sets a tenant's plan (budget, rate limits, alerts, models); admins only"
+      timeout     = var.api_function_timeout
+      memory_size = 256
+      route       = { path = "tenant_plan", required_querystring = [] }
+      environment = merge(local.plans_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, PRICE_OVERRIDES = var.price_overrides })
+      statements = [{
+        sid       = "ReadWritePlans"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+        resources = [module.data.plans_table_arn]
+      }]
+    }
+    tenant_status = {
+      description = "Returns month-to-date spend against the plan: the caller's own, or any/all for an administrator"
+      timeout     = var.api_function_timeout
+      memory_size = 256
+      route       = { path = "tenant_status", required_querystring = [] }
+      environment = merge(local.plans_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
+      statements = [
+        {
+          sid       = "ReadPlansAndCounters"
+          actions   = ["dynamodb:GetItem"]
+          resources = [module.data.plans_table_arn]
+        },
+        {
+          # An administrator's listing of every tenant walks the plans table.
+          sid       = "ListTenantsForAdmin"
+          actions   = ["dynamodb:Scan"]
+          resources = [module.data.plans_table_arn]
+        },
+      ]
+    }
+  }
+  # invoke_model's additions for plans: counters (reserve, settle, alerts marks) and the alerts topic.
+  invoke_plan_environment = merge(local.plans_environment, { ALERTS_TOPIC_ARN = module.alerts.topic_arn })
+  invoke_plan_statements = [
+    {
+      sid       = "EnforcePlans"
+      actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+      resources = [module.data.plans_table_arn]
+    },
+    {
+      sid       = "PublishBudgetAlerts"
+      actions   = ["sns:Publish"]
+      resources = [module.alerts.topic_arn]
+    },
+  ]
+
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = {
+  functions = merge(local.plan_functions, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "invoke_model", required_querystring = ["model_id"] }
-      environment = {
+      environment = merge({
         BEDROCK_URL     = var.bedrock_url
         BEDROCK_REGION  = var.region
         ENABLED_MODELS  = join(",", var.enabled_models)
@@ -79,12 +137,12 @@ locals {
         MAX_INPUT_CHARS = tostring(var.max_input_chars)
         LOG_PROMPTS     = var.log_prompts ? "true" : "false"
         CORS_ORIGIN     = local.cors_origin
-      }
-      statements = [{
+      }, local.invoke_plan_environment)
+      statements = concat([{
         sid       = "InvokeModels"
         actions   = ["bedrock:InvokeModel"]
         resources = local.bedrock_model_arns
-      }]
+      }], local.invoke_plan_statements)
     }
     cost_tracking = {
       description = "Aggregates yesterday's usage lines into DynamoDB and a CSV report (scheduled)"
@@ -122,7 +180,7 @@ locals {
         },
       ]
     }
-  }
+  })
 }
 
 module "network" {
@@ -140,9 +198,10 @@ module "network" {
 module "data" {
   source = "./modules/data"
 
-  name        = var.prefix
-  bucket_name = "${local.bucket_prefix}-reports-${local.account_id}"
-  key_schema  = local.key_schema
+  name         = var.prefix
+  bucket_name  = "${local.bucket_prefix}-reports-${local.account_id}"
+  key_schema   = local.key_schema
+  plans_schema = local.plans_schema
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
 }
@@ -175,6 +234,14 @@ module "functions" {
   subnet_ids         = module.network.subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
   log_retention_days = var.log_retention_days
+}
+
+module "alerts" {
+  source = "./modules/alerts"
+
+  name   = var.prefix
+  emails = var.alert_emails
+  tags   = local.tags
 }
 
 module "auth" {

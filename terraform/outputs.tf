@@ -77,3 +77,13 @@ output "schedule_name" {
   description = "EventBridge Scheduler schedule of the aggregator."
   value       = module.scheduler.schedule_name
 }
+
+output "plans_table_name" {
+  description = "DynamoDB table of tenant plans and their spend counters."
+  value       = module.data.plans_table_name
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic of the budget threshold alerts."
+  value       = module.alerts.topic_arn
+}

@@ -214,6 +214,37 @@ variable "schedule_expression" {
   default     = "cron(15 0 * * ? *)"
 }
 
+# ---- tenant plans ----------------------------------------------------------------------------
+
+variable "default_plan" {
+  description = "The plan of a tenant without its own, as JSON (configs.json DEFAULT_PLAN, validated by scripts/config.py)."
+  type        = string
+  default     = "{}"
+
+  validation {
+    condition     = can(keys(jsondecode(var.default_plan)))
+    error_message = "default_plan must be a JSON object."
+  }
+}
+
+variable "plan_time_zone" {
+  description = "IANA time zone whose calendar months are the budget periods (configs.json PLAN_TIME_ZONE)."
+  type        = string
+  default     = "UTC"
+}
+
+variable "plans_fail_open" {
+  description = "Admit calls when the plan counters cannot be reached (configs.json PLANS_FAIL_OPEN); refused by default."
+  type        = bool
+  default     = false
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to the budget alerts topic (configs.json ALERT_EMAILS)."
+  type        = list(string)
+  default     = []
+}
+
 # ---- emulator ------------------------------------------------------------------------------
 
 variable "aws_endpoint_url" {

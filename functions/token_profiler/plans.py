@@ -775,9 +775,12 @@ def counter_client(region: str | None = None) -> Any:
 
 @cache
 def sns_client(region: str | None = None) -> Any:
+    """Short timeouts: an alert is published after the model answered, inside the caller's request."""
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("sns", region_name=region)
+    config = Config(connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"})
+    return boto3.client("sns", region_name=region, config=config)
 
 
 def store_from_settings(settings: Any, client: Any) -> PlanStore:

@@ -84,7 +84,14 @@ def test_an_operation_passed_as_a_callable_counts_under_its_iam_name(functions):
 
 def test_the_real_functions_need_what_docs_say():
     """Guards the docs' IAM table: a new AWS call in the code fails here and in the Terraform suite."""
-    assert derive_actions("invoke_model") == {"bedrock:InvokeModel"}
+    assert derive_actions("invoke_model") == {
+        "bedrock:InvokeModel",
+        "dynamodb:GetItem",  # the tenant's plan (cached per container)
+        "dynamodb:UpdateItem",  # reserve (also inside TransactWriteItems), settle, release, alert marks
+        "sns:Publish",  # budget alerts
+    }
+    assert derive_actions("tenant_plan") == {"dynamodb:GetItem", "dynamodb:PutItem"}
+    assert derive_actions("tenant_status") == {"dynamodb:GetItem", "dynamodb:Scan"}
     for key in ("cost_tracking", "cost_tracking_manual"):
         assert derive_actions(key) == {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
     assert derive_actions("ddb_cost_retrieval") == {"dynamodb:Query", "dynamodb:Scan"}
