@@ -45,6 +45,10 @@ locals {
     TABLE_NAME      = module.data.table_name
     PRICE_OVERRIDES = var.price_overrides
     RETENTION_DAYS  = tostring(var.retention_days)
+    # counters against the ledger after each run (token_profiler.reconcile)
+    PLANS_TABLE    = module.data.plans_table_name
+    DEFAULT_PLAN   = var.default_plan
+    PLAN_TIME_ZONE = var.plan_time_zone
   }
 
   # What each function's code calls, and on which resources: nothing more is granted.
@@ -63,6 +67,17 @@ locals {
       sid       = "WriteReports"
       actions   = ["s3:PutObject"]
       resources = ["${module.data.reports_bucket_arn}/reports/*"]
+    },
+    {
+      # reconciliation: each tenant's counters (and the tenant list) against its month in the ledger
+      sid       = "ReadPlanCounters"
+      actions   = ["dynamodb:GetItem", "dynamodb:Scan"]
+      resources = [module.data.plans_table_arn]
+    },
+    {
+      sid       = "ReadLedgerMonthToDate"
+      actions   = ["dynamodb:Query"]
+      resources = [module.data.table_arn]
     },
   ]
 

@@ -25,6 +25,7 @@ provider "aws" {
     lambda         = local.endpoint
     s3             = local.endpoint
     scheduler      = local.endpoint
+    sns            = local.endpoint
     sts            = local.endpoint
   }
 

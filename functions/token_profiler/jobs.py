@@ -97,7 +97,17 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
         catalog=settings.catalog,
         retention_days=settings.retention_days,
     )
+    answer = summary.as_dict()
+    if settings.plans_table and days:  # plan counters against the ledger (token_profiler.reconcile)
+        answer["drift"] = _drift(settings, max(days))
     for warning in summary.warnings:
         logger.warning(warning)
-    logger.info("aggregation finished", extra={"summary": summary.as_dict()})
-    return {"body": "Calculation Finished!", "summary": summary.as_dict()}
+    logger.info("aggregation finished", extra={"summary": answer})
+    return {"body": "Calculation Finished!", "summary": answer}
+
+
+def _drift(settings: Any, through: dt.date) -> list[dict[str, Any]]:
+    from token_profiler import plans, reconcile
+
+    store = plans.store_from_settings(settings, aws_client("dynamodb"))
+    return reconcile.drift(store, UsageTable(aws_client("dynamodb"), settings.table_name), through)

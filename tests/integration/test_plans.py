@@ -454,3 +454,42 @@ def test_each_threshold_is_announced_once_per_period(plan_env, monkeypatch):
     for _ in range(5):
         module.call()
     assert [(m["period"], m["threshold_percent"]) for m in drain()] == [("2026-12", 50)]
+
+
+# -- reconciliation ---------------------------------------------------------------------------------
+def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, monkeypatch):
+    # Given 4 calls with plans on (counters) whose usage lines reach the log group (the ledger)
+    cost = call_cost()
+    module = plan_env.handler()
+    for _ in range(4):
+        assert module.call(tenant="t-r")[0]["statusCode"] == 200
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    lines = [text for text in module.logs.getvalue().splitlines() if '"TOKEN_USAGE"' in text]
+    assert len(lines) == 4
+    stack.put_lines([(now_ms, text) for text in lines])
+    monkeypatch.setenv("ADMIN_GROUP", "admin")
+    aggregator, _ = load_handler("cost_tracking_manual")
+
+    def drift_of(tenant):
+        event = rest_event("/cost_track_manual", body={}, claims=ADMIN)
+        response = aggregator.lambda_handler(event, LambdaContext())
+        assert response["statusCode"] == 200, response["body"]
+        report = json.loads(response["body"])["summary"]["drift"]
+        return next(entry for entry in report if entry["tenant"] == tenant)
+
+    # When the aggregation runs, the counters and the ledger agree
+    entry = drift_of("t-r")
+    assert Decimal(entry["counter_settled"]) == cost * 4
+    assert Decimal(entry["ledger_month_to_date"]) == cost * 4
+    assert Decimal(entry["drift"]) == 0
+    # A call the counters missed (e.g. admitted failing open) shows as negative drift ...
+    stack.put_lines(
+        [(now_ms, lines[0].replace(json.loads(lines[0])["token_usage"]["request_id"], "missed-1"))]
+    )
+    entry = drift_of("t-r")
+    assert Decimal(entry["ledger_month_to_date"]) == cost * 5
+    assert Decimal(entry["drift"]) == -cost
+    # ... and correcting the counters to the ledger clears it
+    plan_env.store.set_settled("t-r", plan_env.store.period(), Decimal(entry["ledger_month_to_date"]))
+    assert Decimal(drift_of("t-r")["drift"]) == 0
+    assert plan_env.counters("t-r", plan_env.store.period().key)["committed"] == cost * 5

@@ -93,5 +93,12 @@ def test_the_real_functions_need_what_docs_say():
     assert derive_actions("tenant_plan") == {"dynamodb:GetItem", "dynamodb:PutItem"}
     assert derive_actions("tenant_status") == {"dynamodb:GetItem", "dynamodb:Scan"}
     for key in ("cost_tracking", "cost_tracking_manual"):
-        assert derive_actions(key) == {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
+        assert derive_actions(key) == {
+            "logs:FilterLogEvents",
+            "dynamodb:BatchWriteItem",
+            "s3:PutObject",
+            "dynamodb:GetItem",  # reconciliation: a tenant's counters (token_profiler.reconcile)
+            "dynamodb:Scan",  # ... the tenants of the period
+            "dynamodb:Query",  # ... and its month in the ledger
+        }
     assert derive_actions("ddb_cost_retrieval") == {"dynamodb:Query", "dynamodb:Scan"}
