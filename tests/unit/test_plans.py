@@ -171,3 +171,9 @@ def test_alert_message_names_tenant_period_spend_budget_and_threshold():
 def test_bad_tenant_ids_are_refused(tenant):
     with pytest.raises(BadRequest, match="tenant"):
         plans.check_tenant(tenant)
+
+
+def test_utc_needs_no_time_zone_database():
+    assert plans.time_zone("UTC") is dt.UTC and plans.time_zone("") is dt.UTC
+    period = period_at(dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC), plans.time_zone("UTC"))
+    assert plans.iso(period.end) == "2026-12-01T00:00:00+00:00"
