@@ -47,9 +47,9 @@ def invoke_model():
             # the usage line needs a request id to be counted; API Gateway always sends one
             request_id=request_id(app) or app.lambda_context.aws_request_id,
         ),
+        # the one usage line of this call; the aggregator reads nothing else
+        lambda done: logger.info(USAGE_MARKER, extra={"token_usage": done.record}),
     )
-    # the one usage line of this call; the aggregator reads nothing else
-    logger.info(USAGE_MARKER, extra={"token_usage": outcome.record})
     return outcome.body
 
 

@@ -739,17 +739,22 @@ def guarded(
     tenant: str,
     request: Any,
     call: Callable[[], Any],
+    done: Callable[[Any], None] | None = None,
     cost_of: Callable[[Any], Decimal] | None = None,
 ) -> Any:
     """Run ``call`` (the model call) under the tenant's plan: admit, call, then settle or release.
 
-    ``request`` is invoke's parsed Request; ``cost_of(outcome)`` is the call's actual cost (default:
+    ``done(outcome)`` runs as soon as the call succeeded (the usage line), before the counters are
+    settled. ``request`` is invoke's parsed Request; ``cost_of(outcome)`` is the call's actual cost (default:
     the ``usage.cost`` invoke answers with). With
     ``enforcer`` None (plans off) this is just ``call()``. A refused call raises before ``call``
     runs, so it writes no usage line.
     """
     if enforcer is None:
-        return call()
+        outcome = call()
+        if done is not None:
+            done(outcome)
+        return outcome
     admitted = enforcer.admit(
         tenant, request.model_id, request.model, request.inputs, request.inference.get("maxTokens")
     )
@@ -758,6 +763,8 @@ def guarded(
     except BaseException:
         enforcer.finish(admitted, None)
         raise
+    if done is not None:
+        done(outcome)  # the usage line is written before the counters: billing never waits on them
     enforcer.finish(admitted, (cost_of or _answered_cost)(outcome))
     return outcome
 
@@ -773,7 +780,7 @@ def counter_client(region: str | None = None) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+    config = Config(connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"})
     return boto3.client("dynamodb", region_name=region, config=config)
 
 

@@ -493,3 +493,20 @@ def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, m
     plan_env.store.set_settled("t-r", plan_env.store.period(), Decimal(entry["ledger_month_to_date"]))
     assert Decimal(drift_of("t-r")["drift"]) == 0
     assert plan_env.counters("t-r", plan_env.store.period().key)["committed"] == cost * 5
+
+
+def test_the_usage_line_is_written_before_the_counters_and_survives_a_failed_settle(plan_env):
+    module = plan_env.handler()
+    seen_at_settle = []
+
+    def failing_settle(reservation, actual):
+        seen_at_settle.append(len(usage_lines(module.logs)))
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "UpdateItem")
+
+    module.ENFORCER.store.settle = failing_settle
+    response, body = module.call()
+    assert response["statusCode"] == 200, body
+    assert seen_at_settle == [1]  # the line was already written when settling began
+    assert len(usage_lines(module.logs)) == 1
+    # the counters missed it: committed still holds the reservation, settled nothing (reconciliation shows it)
+    assert plan_env.counters("tenant-p", plan_env.store.period().key).get("settled", Decimal(0)) == 0
