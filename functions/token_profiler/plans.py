@@ -27,7 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Context, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -241,9 +241,29 @@ def _n(value: int | Decimal) -> dict[str, str]:
     return {"N": money.money_str(value) if isinstance(value, Decimal) else str(value)}
 
 
+# Counters hold money as whole units of 10^-18 US$: integer ADDs are exact everywhere (moto, for one,
+# stores a zero sum of decimals as '0E-8' and then cannot read it back), and every price in the
+# catalog times whole tokens / 1000 fits in 18 decimals. A finer amount is rounded up (a
+# reservation must not be smaller than the cost).
+MONEY_SCALE = 18
+_UNITS = Context(prec=60)
+
+
+def to_units(amount: Decimal) -> int:
+    return int(amount.scaleb(MONEY_SCALE, _UNITS).to_integral_value(rounding=ROUND_CEILING))
+
+
+def from_units(units: int | str) -> Decimal:
+    return Decimal(int(units)).scaleb(-MONEY_SCALE, _UNITS)
+
+
+def _m(amount: Decimal) -> dict[str, str]:
+    return {"N": str(to_units(amount))}
+
+
 def _num(item: dict[str, Any], name: str) -> Decimal:
     attr = item.get(name)
-    return Decimal(attr["N"]) if attr and "N" in attr else money.ZERO
+    return from_units(attr["N"]) if attr and "N" in attr else money.ZERO
 
 
 def plan_to_item(tenant: str, plan: Plan, updated_at: str) -> dict[str, Any]:
@@ -478,14 +498,16 @@ class PlanStore:
             "Key": self._period_key(tenant, period),
             "UpdateExpression": "SET #ttl = if_not_exists(#ttl, :ttl) ADD committed :cost",
             "ExpressionAttributeNames": {"#ttl": plans_schema()["ttl_attribute"]},
-            "ExpressionAttributeValues": {":cost": _n(estimate.cost), ":ttl": _n(ttl)},
+            "ExpressionAttributeValues": {":cost": _m(estimate.cost), ":ttl": _n(ttl)},
         }
         if plan.hard and plan.monthly_budget_usd is not None:
             limit = plan.monthly_budget_usd - estimate.cost
             if limit < 0:
                 return None
             update["ConditionExpression"] = "attribute_not_exists(committed) OR committed <= :limit"
-            update["ExpressionAttributeValues"][":limit"] = _n(limit)
+            update["ExpressionAttributeValues"][":limit"] = {
+                "N": str(to_units(plan.monthly_budget_usd) - to_units(estimate.cost))
+            }
             update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return update
 
@@ -507,8 +529,8 @@ class PlanStore:
                 Key=self._period_key(reservation.tenant, reservation.period),
                 UpdateExpression="ADD committed :delta, settled :actual, calls :one",
                 ExpressionAttributeValues={
-                    ":delta": {"N": money.money_str(actual - reservation.cost)},
-                    ":actual": _n(actual),
+                    ":delta": {"N": str(to_units(actual) - to_units(reservation.cost))},
+                    ":actual": _m(actual),
                     ":one": _n(1),
                 },
                 ReturnValues="ALL_NEW",
@@ -526,7 +548,7 @@ class PlanStore:
                 TableName=self.name,
                 Key=self._period_key(reservation.tenant, reservation.period),
                 UpdateExpression="ADD committed :delta",
-                ExpressionAttributeValues={":delta": {"N": money.money_str(-reservation.cost)}},
+                ExpressionAttributeValues={":delta": {"N": str(-to_units(reservation.cost))}},
             )
         )
 
@@ -557,12 +579,13 @@ class PlanStore:
     def set_settled(self, tenant: str, period: Period, ledger_total: Decimal) -> None:
         """Correct the counters to the ledger's total (keeps what is in flight)."""
         spend = self.spend(tenant, period)
-        delta = ledger_total - spend.settled
         self.client.update_item(
             TableName=self.name,
             Key=self._period_key(tenant, period),
             UpdateExpression="ADD committed :delta, settled :delta",
-            ExpressionAttributeValues={":delta": {"N": money.money_str(delta)}},
+            ExpressionAttributeValues={
+                ":delta": {"N": str(to_units(ledger_total) - to_units(spend.settled))}
+            },
         )
 
 

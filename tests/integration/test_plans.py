@@ -142,7 +142,13 @@ def plan_env(aws_env, monkeypatch):
                 Key={"pk": {"S": tenant}, "sk": {"S": f"period#{period}"}},
                 ConsistentRead=True,
             ).get("Item", {})
-            return {k: Decimal(v["N"]) for k, v in item.items() if "N" in v and k != "ttl"}
+            # money is stored in whole units of 10^-18 US$ (plans.MONEY_SCALE)
+            money_fields = {"committed", "settled"}
+            return {
+                k: Decimal(v["N"]) / 10**18 if k in money_fields else Decimal(v["N"])
+                for k, v in item.items()
+                if "N" in v and k != "ttl"
+            }
 
     return Env()
 
@@ -493,6 +499,18 @@ def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, m
     plan_env.store.set_settled("t-r", plan_env.store.period(), Decimal(entry["ledger_month_to_date"]))
     assert Decimal(drift_of("t-r")["drift"]) == 0
     assert plan_env.counters("t-r", plan_env.store.period().key)["committed"] == cost * 5
+
+
+def test_a_released_reservation_of_a_tiny_cost_leaves_a_readable_zero(plan_env):
+    # a first call that fails leaves committed at exactly zero; the next call must still be counted
+    module = plan_env.handler()
+    plan_env.bedrock.fail = "ThrottlingException"
+    assert module.call(model_id="amazon.nova-lite-v1:0", max_tokens=8)[0]["statusCode"] == 429
+    plan_env.bedrock.fail = None
+    response, body = module.call(model_id="amazon.nova-lite-v1:0", max_tokens=8)
+    assert response["statusCode"] == 200, body
+    counters = plan_env.counters("tenant-p", plan_env.store.period().key)
+    assert counters["settled"] == counters["committed"] == Decimal(body[0]["usage"]["cost"])
 
 
 def test_the_usage_line_is_written_before_the_counters_and_survives_a_failed_settle(plan_env):

@@ -177,3 +177,12 @@ def test_utc_needs_no_time_zone_database():
     assert plans.time_zone("UTC") is dt.UTC and plans.time_zone("") is dt.UTC
     period = period_at(dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC), plans.time_zone("UTC"))
     assert plans.iso(period.end) == "2026-12-01T00:00:00+00:00"
+
+
+def test_money_units_are_exact_and_round_reservations_up():
+    assert plans.to_units(Decimal("0.00000192")) == 1_920_000_000_000
+    assert plans.from_units(plans.to_units(Decimal("12.345678901234567891"))) == Decimal(
+        "12.345678901234567891"
+    )
+    assert plans.to_units(Decimal("1E-19")) == 1  # finer than the unit: up, never down
+    assert plans.to_units(Decimal(0)) == 0 and plans.from_units("0") == 0
