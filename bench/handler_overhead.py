@@ -184,10 +184,11 @@ def run(
     ]
     table.append(
         {
-            "figure": "warm p50 ms, plans on (vs plans off)",
+            # ours = plans on, baseline = plans off: the column is off/on (below 1: plans cost that much)
+            "figure": "warm p50 ms, plans on (baseline: plans off)",
             "ours": plans_on["p50_ms"],
             "baseline": ours["p50_ms"],
-            "ratio": ratio["plans_on_vs_off_p50"],
+            "ratio": harness.ratio(ours["p50_ms"], plans_on["p50_ms"]),
         }
     )
     table.append(
