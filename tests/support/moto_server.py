@@ -79,8 +79,9 @@ def start_serial_moto_server() -> tuple[str, Callable[[], None]]:
     server = make_server(HOST, port, app, threaded=False, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="serial-moto", daemon=True)
     thread.start()
+    # make_server has bound and is listening: requests queue until serve_forever takes them.
+    # (No /moto-api/data.json probe: it dumps every backend of the process, slow late in a run.)
     url = f"http://{HOST}:{port}"
-    _wait_until_up(url)
 
     def stop() -> None:
         server.shutdown()
