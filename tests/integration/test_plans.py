@@ -26,9 +26,11 @@ import pytest
 from botocore.exceptions import ClientError
 from token_profiler import plans
 from token_profiler.plans import Plan, PlanStore
+from token_profiler.signing import sign
 
 from tests.support.lambda_env import LambdaContext, claims_for, load_handler, log_records, rest_event
 from tests.support.moto_server import start_serial_moto_server
+from tests.support.usage_lines import TEST_KEYRING
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +99,7 @@ class FakeBedrock:
 
 
 @pytest.fixture
-def plan_env(aws_env, monkeypatch):
+def plan_env(aws_env, signing_secret, monkeypatch):
     """A plans table on moto and a factory of cold-started invoke_model handlers using it."""
     ddb = boto3.client("dynamodb", region_name=REGION)
     table = f"plans-{uuid.uuid4().hex[:10]}"
@@ -489,9 +491,11 @@ def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, m
     assert Decimal(entry["ledger_month_to_date"]) == cost * 4
     assert Decimal(entry["drift"]) == 0
     # A call the counters missed (e.g. admitted failing open) shows as negative drift ...
-    stack.put_lines(
-        [(now_ms, lines[0].replace(json.loads(lines[0])["token_usage"]["request_id"], "missed-1"))]
-    )
+    # (a genuine line of the deployment: signed with its key, as invoke_model signs)
+    missed = json.loads(lines[0])
+    usage = {k: v for k, v in missed["token_usage"].items() if k != "sig"}
+    missed["token_usage"] = sign({**usage, "request_id": "missed-1"}, TEST_KEYRING)
+    stack.put_lines([(now_ms, json.dumps(missed, separators=(",", ":")))])
     entry = drift_of("t-r")
     assert Decimal(entry["ledger_month_to_date"]) == cost * 5
     assert Decimal(entry["drift"]) == -cost
