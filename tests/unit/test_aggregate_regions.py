@@ -6,6 +6,7 @@ and every expected cost is worked out with fractions from those prices.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 from itertools import count
@@ -14,6 +15,7 @@ import pytest
 from token_profiler.aggregate import DayAggregate, build_rows, ttl_for
 from token_profiler.prices import Catalog
 
+from tests.support.timezones import ZONES, local_time_zone
 from tests.support.usage_lines import usage_line
 
 pytestmark = pytest.mark.unit
@@ -183,3 +185,37 @@ def test_rows_are_ordered_by_tenant_then_model(catalog):
         ("acme", EU_ONLY),
         ("zeta", MODEL),
     ]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_expiry_is_counted_from_the_utc_day(zone):
+    with local_time_zone(zone):
+        days_since_1970 = (dt.date(2026, 11, 26) - dt.date(1970, 1, 1)).days
+        assert ttl_for(DAY, 30) == (days_since_1970 + 30) * 86_400
+        assert ttl_for(DAY, 0) is None
+        assert ttl_for(DAY, -1) is None
+
+
+def good_line(**overrides) -> str:
+    fields = {"tenant": "acme", "request_id": "r-1", "model_id": MODEL, "input_tokens": 5, "output_tokens": 6}
+    return usage_line(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" + good_line(),  # one character before the object
+        "2026-11-26T10:00:00Z " + good_line(),  # a timestamp before the object
+        good_line().replace('"message":"TOKEN_USAGE"', '"message":"TOKEN_USAGE_V2"'),  # another message
+        good_line().replace('"message":"TOKEN_USAGE",', ""),  # no message at all
+    ],
+    ids=["one-char-prefix", "timestamp-prefix", "other-message", "no-message"],
+)
+@pytest.mark.parametrize("path", ["_add_fast", "_add_checked"])
+def test_a_line_that_is_not_a_usage_object_is_skipped(message, path):
+    """Only a line that is one JSON object whose message is TOKEN_USAGE counts, on either path."""
+    assert '"token_usage":{' in message
+    agg = DayAggregate(DAY)
+    assert getattr(agg, path)(message) is False
+    assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
+    assert agg.add(good_line()) is True  # the same object, well framed, counts

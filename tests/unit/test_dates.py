@@ -7,7 +7,6 @@ of it). A day computed from the local clock instead of UTC passes on a UTC machi
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 import types
 
@@ -15,9 +14,10 @@ import pytest
 from token_profiler import dates
 from token_profiler.errors import BadRequest
 
+from tests.support.timezones import ZONES, local_time_zone
+
 pytestmark = pytest.mark.unit
 
-ZONES = ("UTC", "America/New_York", "Asia/Tokyo")
 EPOCH = dt.date(1970, 1, 1)
 DAY_MS = 24 * 60 * 60 * 1000
 TODAY = dt.date(2026, 11, 27)
@@ -27,17 +27,8 @@ BOTH = "give either date or start_date/end_date, not both"
 @pytest.fixture(autouse=True, params=ZONES)
 def local_zone(request):
     """The process's local time zone, as the TZ environment variable sets it, for one test."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
-    time.tzset()
-    try:
-        yield request.param
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
+    with local_time_zone(request.param) as name:
+        yield name
 
 
 def test_the_zone_really_changes(local_zone):
