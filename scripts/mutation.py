@@ -101,6 +101,8 @@ def run_mutmut(module: str, max_children: int, unit_tests: Path) -> float:
             check=False,
         )
     seconds = time.monotonic() - started
+    if result.returncode != 0 and "could not find any test case for any mutant" in log.read_text():
+        return seconds  # no test reaches the module: every mutant is counted as having no tests
     if result.returncode != 0:
         sys.exit(f"mutmut failed on {module} (exit {result.returncode}); see {log}")
     return seconds
@@ -159,7 +161,7 @@ def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[st
                 excluded.append(name)
                 continue
             stale.append(name)
-        counts["no_tests" if status == "no tests" else "survived"] += 1
+        counts["no_tests" if status in ("no tests", "not checked") else "survived"] += 1
         survivors.append({"name": name, "status": status, "change": line})
     scored = counts["mutants"] - len(excluded)
     detected = counts["killed"] + counts["timed_out"]

@@ -192,6 +192,7 @@ def test_the_expiry_is_counted_from_the_utc_day(zone):
     with local_time_zone(zone):
         days_since_1970 = (dt.date(2026, 11, 26) - dt.date(1970, 1, 1)).days
         assert ttl_for(DAY, 30) == (days_since_1970 + 30) * 86_400
+        assert ttl_for(DAY, 1) == (days_since_1970 + 1) * 86_400
         assert ttl_for(DAY, 0) is None
         assert ttl_for(DAY, -1) is None
 

@@ -66,6 +66,15 @@ def test_groups_claim_shapes(raw, groups):
     assert parse_groups(raw) == frozenset(groups)
 
 
+def test_a_json_list_keeps_each_group_whole():
+    """Cognito group names may hold punctuation: a JSON list is read as the list it is."""
+    assert parse_groups('["ops,eu", "admin"]') == frozenset({"ops,eu", "admin"})
+    assert (
+        caller_from_claims({"custom:tenant_id": "acme", "cognito:groups": '["ops,admin"]'}).is_member("admin")
+        is False
+    )
+
+
 def test_the_tenant_claim_is_trimmed():
     assert caller_from_claims({"custom:tenant_id": "  acme  "}).tenant_id == "acme"
 
@@ -79,3 +88,16 @@ def test_no_tenant_is_401(claims):
         caller_from_claims(claims)
     assert caught.value.status == 401
     assert caught.value.message
+
+
+@pytest.mark.parametrize("claims", [None, "acme", [], {}])
+def test_no_identity_at_all_says_so(claims):
+    with pytest.raises(Unauthorized) as caught:
+        caller_from_claims(claims)
+    assert caught.value.message == "no verified identity on the request"
+
+
+def test_an_identity_without_a_tenant_says_so():
+    with pytest.raises(Unauthorized) as caught:
+        caller_from_claims({"email": "bob@example.com", "cognito:groups": "admin"})
+    assert caught.value.message.startswith("the identity has no tenant")
