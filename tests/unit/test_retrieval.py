@@ -421,3 +421,35 @@ def test_a_tenant_continuation_reads_from_the_day_of_its_token(client, table):
     pages = max(1, -(-rows_read // client.page_size))  # the pages holding the rows from that day on
     assert set(client.calls) == {"query"}
     assert len(client.calls) <= pages
+
+
+def test_the_name_is_shown_and_falls_back_to_the_tenant():
+    assert retrieval.present({"pk": "tenant-a", "name": "Acme Corp"})["name"] == "Acme Corp"
+    assert retrieval.present({"pk": "tenant-a"})["name"] == "tenant-a"
+    empty = retrieval.present({})
+    assert (empty["pk"], empty["name"], empty["date"], empty["model_id"]) == ("", "", "", "")
+
+
+def test_a_token_from_before_the_start_date_does_not_widen_the_range(table):
+    """A continuation never reads before start_date, even with a token from an earlier day."""
+    early = token_of([DAYS[0], "tenant-b", MODELS[0]])
+    for caller, tenant in ((TENANT_B, "tenant-b"), (ADMIN, None)):
+        body = {"start_date": DAYS[3], "end_date": DAYS[5], "next_token": early}
+        items, _ = retrieval.retrieve(table, caller, body, ADMIN_GROUP)
+        assert items == expected(tenant=tenant, start=DAYS[3], end=DAYS[5])
+        assert items
+
+
+def test_an_answer_holds_at_most_5000_items_by_default():
+    memory = MemoryDynamoDB("usage", page_size=1000)
+    table = UsageTable(memory, "usage")
+    rows = [
+        {"pk": "tenant-b", "sk": f"2026-01-01#m{n:05d}", "date": "2026-01-01", "model_id": f"m{n:05d}"}
+        for n in range(5001)
+    ]
+    table.put_rows(rows)
+    items, token = retrieval.retrieve(table, TENANT_B, {}, ADMIN_GROUP)
+    assert len(items) == 5000
+    assert [item["model_id"] for item in items] == [f"m{n:05d}" for n in range(5000)]
+    rest, last = retrieval.retrieve(table, TENANT_B, {"next_token": token}, ADMIN_GROUP)
+    assert [item["model_id"] for item in rest] == ["m05000"] and last is None
