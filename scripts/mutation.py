@@ -185,7 +185,8 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "A mutant is one small change to the code (an operator, a constant, a dropped argument); it is",
         "killed when a unit test fails. The score is (killed + timed out) / (mutants - equivalent);",
         f"the target is {TARGET_SCORE:.0f}% per module. How it runs, and how to add a module, is in",
-        "`scripts/mutation.py` and the Makefile's `MUTATION_MODULES`.",
+        "`scripts/mutation.py` and the Makefile's `MUTATION_MODULES`. Run times are wall-clock seconds",
+        "on a shared 2-core machine and vary with its load.",
         "",
         "This page is generated: edit `scripts/mutation_equivalents.json`, not the tables.",
         "",
@@ -202,14 +203,14 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for module, row in summary["modules"].items():
+    for module, row in sorted(summary["modules"].items()):
         lines.append(
             f"| {module}.py | {row['mutants']} | {row['killed']} | {row['timed_out']} | {row['survived']}"
             f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']} |"
         )
     lines += ["", "## Surviving mutants", ""]
     any_survivor = False
-    for row in summary["modules"].values():
+    for _module, row in sorted(summary["modules"].items()):
         for survivor in row["survivors"]:
             any_survivor = True
             lines.append(f"- `{survivor['name']}` ({survivor['status']}): `{survivor['change']}`")
@@ -221,9 +222,9 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "",
         "## Equivalent mutants (kept on purpose, left out of the score)",
         "",
-        "An equivalent mutant behaves exactly like the original code for every input the code can",
-        "receive, so no test can kill it. Each one is listed in `scripts/mutation_equivalents.json`",
-        "with the changed line and the reason.",
+        "An equivalent mutant behaves like the original code for every input the product can give it",
+        "(the reason says which inputs, when that matters), so no test can kill it. Each one is listed",
+        "in `scripts/mutation_equivalents.json` with the changed line and the reason.",
         "",
         "| mutant | change | why it is equivalent |",
         "|---|---|---|",
