@@ -111,3 +111,17 @@ $(BENCH_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirem
 
 clean:
 	rm -rf build .pytest_cache
+
+# Mutation testing (docs/mutation.md): mutmut in its own virtualenv, one module at a time.
+# MUTATION_MODULES lists the modules of functions/token_profiler it covers: add a new one there.
+# `make mutation MODULES="prices dates"` runs a subset. Not part of `make test` (tens of minutes).
+MUTATION_VENV := .venv-mutation
+MUTATION_MODULES := money prices aggregate usage dates auth retrieval
+MODULES ?= $(MUTATION_MODULES)
+.PHONY: mutation
+mutation: $(MUTATION_VENV)/.installed
+	$(MUTATION_VENV)/bin/python -m scripts.mutation $(MODULES)
+$(MUTATION_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/mutation.txt
+	test -x $(MUTATION_VENV)/bin/python || $(PYTHON) -m venv $(MUTATION_VENV)
+	$(MUTATION_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/mutation.txt
+	touch $@

@@ -22,14 +22,28 @@ from bench import harness
 from bench.lambda_env import lambda_environ
 
 MODEL = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
-SIDES = ("ours", "per_request_client", "litellm_mock")
+SIDES = ("ours", "ours_plans", "per_request_client", "litellm_mock")
+# plans on: a hard budget and both per-minute limits, so admission is the TransactWriteItems path
+PLANS_ENV = {
+    "PLANS_TABLE": "bench_tenant_plans",
+    "DEFAULT_PLAN": json.dumps(
+        {
+            "monthly_budget_usd": "1000000",
+            "hard": True,
+            "requests_per_minute": 10**9,
+            "tokens_per_minute": 10**12,
+        }
+    ),
+}
 
 
 def _worker(side: str, requests: int, warmup: int) -> dict:
     from bench.fake_bedrock import instant_bedrock
     from bench.lambda_env import LambdaContext, NullStream, invoke_event, load_function
 
-    if side == "ours":
+    if side in ("ours", "ours_plans"):
+        if side == "ours_plans":
+            os.environ.update(PLANS_ENV)
         with instant_bedrock():  # the keyring read of the cold start is answered in-process too
             module = load_function("invoke_model")
         module.logger.registered_handler.setStream(NullStream())
@@ -61,18 +75,27 @@ def _worker(side: str, requests: int, warmup: int) -> dict:
 
     else:
         raise ValueError(side)
+    from bench.fake_dynamodb import instant_dynamodb
+
     times: list[float] = []
     ok = 0
-    with instant_bedrock():
+    with instant_bedrock(), instant_dynamodb() as dynamodb_calls:
         for _ in range(warmup):
             call()
+        dynamodb_calls.clear()
         for _ in range(requests):
             # events are built outside the timer in the handler's case too: the call itself is timed
             t0 = time.perf_counter()
             good = call()
             times.append(time.perf_counter() - t0)
             ok += bool(good)
-    return {"side": side, "times": times, "ok": ok, "gc_counts": gc.get_count()}
+    return {
+        "side": side,
+        "times": times,
+        "ok": ok,
+        "gc_counts": gc.get_count(),
+        "dynamodb_calls": dict(dynamodb_calls),
+    }
 
 
 def _spawn(side: str, requests: int, warmup: int) -> dict:
@@ -110,7 +133,7 @@ def run(
     warmup: int = 20,
     require_baselines: bool = True,
 ) -> dict:
-    sides = {"ours": ours_requests, "per_request_client": baseline_requests}
+    sides = {"ours": ours_requests, "ours_plans": ours_requests, "per_request_client": baseline_requests}
     notes = [
         f"model {MODEL}; Bedrock answers in-process (botocore HTTP send replaced: validation, "
         "signing and parsing still run)",
@@ -119,6 +142,10 @@ def run(
         "timed: the lambda_handler call (ours: powertools resolver, auth claims, validation, cached "
         "client, pricing, usage line formatted to a null stream); baseline: the same work with a new "
         "boto3 session and bedrock-runtime client per request",
+        "ours_plans: the same handler with tenant plans on (hard budget and both per-minute limits: "
+        "admission is one TransactWriteItems, settling one UpdateItem, the plan cached per container); "
+        "DynamoDB answers in-process like Bedrock (bench/fake_dynamodb.py), so its network round "
+        "trips (a few ms each in-region) are not in the figure: the DynamoDB calls per invoke are",
         "LiteLLM: completion(model='bedrock/...', mock_response=...) per call, in its own worker; "
         "the mock path skips the HTTP layer entirely, so it is LiteLLM's own overhead only",
     ]
@@ -130,23 +157,49 @@ def run(
         notes.append("LiteLLM comparison skipped: litellm not installed in this interpreter")
     samples: dict[str, list[float]] = {s: [] for s in sides}
     ok: dict[str, int] = dict.fromkeys(sides, 0)
+    dynamodb_calls: dict[str, int] = {}
     for _ in range(rounds):
         for side, n in sides.items():
             result = _spawn(side, n, warmup)
             samples[side] += result["times"]
             ok[side] += result["ok"]
+            if side == "ours_plans":
+                for operation, count in result["dynamodb_calls"].items():
+                    dynamodb_calls[operation] = dynamodb_calls.get(operation, 0) + count
     stats = {side: {**harness.summary_ms(times), "ok": ok[side]} for side, times in samples.items()}
     ours, base = stats["ours"], stats["per_request_client"]
+    plans_on = stats.pop("ours_plans")
+    calls_per_invoke = round(sum(dynamodb_calls.values()) / plans_on["n"], 3) if plans_on["n"] else None
     lite = stats.get("litellm_mock")
     ratio = {
         "p50": harness.ratio(base["p50_ms"], ours["p50_ms"]),
         "p95": harness.ratio(base["p95_ms"], ours["p95_ms"]),
         "p50_vs_litellm_mock": harness.ratio(lite["p50_ms"], ours["p50_ms"]) if lite else None,
+        # plans on / plans off: how many times slower the handler is with enforcement
+        "plans_on_vs_off_p50": harness.ratio(plans_on["p50_ms"], ours["p50_ms"]),
+        "plans_on_vs_off_p95": harness.ratio(plans_on["p95_ms"], ours["p95_ms"]),
     }
     table = [
         {"figure": "warm p50 ms", "ours": ours["p50_ms"], "baseline": base["p50_ms"], "ratio": ratio["p50"]},
         {"figure": "warm p95 ms", "ours": ours["p95_ms"], "baseline": base["p95_ms"], "ratio": ratio["p95"]},
     ]
+    table.append(
+        {
+            # ours = plans on, baseline = plans off: the column is off/on (below 1: plans cost that much)
+            "figure": "warm p50 ms, plans on (baseline: plans off)",
+            "ours": plans_on["p50_ms"],
+            "baseline": ours["p50_ms"],
+            "ratio": harness.ratio(ours["p50_ms"], plans_on["p50_ms"]),
+        }
+    )
+    table.append(
+        {
+            "figure": "DynamoDB calls per invoke, plans on",
+            "ours": calls_per_invoke,
+            "baseline": 0,
+            "ratio": None,
+        }
+    )
     if lite:
         table.append(
             {
@@ -174,7 +227,14 @@ def run(
             at_most=False,
         ),
     ]
-    baseline = {"per_request_client": base}
+    baseline = {
+        "per_request_client": base,
+        "plans_on": {
+            **plans_on,
+            "dynamodb_calls": dynamodb_calls,
+            "dynamodb_calls_per_invoke": calls_per_invoke,
+        },
+    }
     if lite:
         baseline["litellm_mock"] = lite
     return harness.metric(

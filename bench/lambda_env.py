@@ -39,6 +39,8 @@ def lambda_environ(function: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("AWS_PROFILE", None)
     env.update(ENV)
+    if function in ("tenant_plan", "tenant_status"):  # plans stay off in invoke_model unless asked
+        env["PLANS_TABLE"] = "bench_tenant_plans"
     env["POWERTOOLS_SERVICE_NAME"] = function
     env["AWS_LAMBDA_FUNCTION_NAME"] = f"bench_{function}"
     return env

@@ -36,7 +36,14 @@ except ModuleNotFoundError:  # run as a plain script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from scripts.config import ROOT, ConfigError, StackConfig, load_configs, select
 
-FUNCTIONS = ("invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval")
+FUNCTIONS = (
+    "invoke_model",
+    "cost_tracking",
+    "cost_tracking_manual",
+    "ddb_cost_retrieval",
+    "tenant_plan",
+    "tenant_status",
+)
 DOMAIN_PACKAGE = "token_profiler"
 PYTHON_VERSION = "3.12"
 PLATFORM = "manylinux2014_x86_64"

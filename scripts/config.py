@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,11 @@ class StackConfig:
     metrics_per_tenant: bool = False
     output_tokens_per_second: float = 50.0
     signed_lines_from: str = ""
+    # tenant plans (docs/plans.md)
+    default_plan: dict[str, Any] = field(default_factory=dict)
+    plan_time_zone: str = "UTC"
+    plans_fail_open: bool = False
+    alert_emails: list[str] = field(default_factory=list)
 
     @property
     def bedrock_url(self) -> str:
@@ -259,7 +265,7 @@ def _check_emails(value: Any) -> str | None:
     if not isinstance(value, list) or not all(
         isinstance(e, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e) for e in value
     ):
-        return "must be a list of e-mail addresses (the alarm topic's subscribers), empty for none"
+        return "must be a list of e-mail addresses (each is subscribed to its topic), empty for none"
     return None
 
 
@@ -283,6 +289,35 @@ def _check_backend(value: Any) -> str | None:
     for name in ("bucket", "key", "region"):
         if not isinstance(value.get(name), str) or not value[name]:
             return f"an s3 backend needs a non-empty '{name}'"
+    return None
+
+
+def _check_default_plan(value: Any) -> str | None:
+    """The plan every tenant without its own gets; the same rules as POST /tenant_plan."""
+    if not isinstance(value, dict):
+        return "must be an object of plan fields (monthly_budget_usd, hard, alert_thresholds, ...)"
+    functions = str(ROOT / "functions")
+    if functions not in sys.path:
+        sys.path.insert(0, functions)
+    from token_profiler import plans
+    from token_profiler.errors import BadRequest
+
+    try:
+        plans.apply_changes(plans.Plan(), value)
+    except BadRequest as exc:
+        return exc.message
+    return None
+
+
+def _check_time_zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value:
+        return "must be an IANA time zone such as UTC or Europe/Paris"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "must be an IANA time zone such as UTC or Europe/Paris"
     return None
 
 
@@ -324,6 +359,10 @@ KEYS: dict[str, _Key] = {
     "METRICS_PER_TENANT": _Key(_check_bool, False),
     "OUTPUT_TOKENS_PER_SECOND": _Key(_check_rate, 50),
     "SIGNED_LINES_FROM": _Key(_check_day_or_empty, ""),
+    "DEFAULT_PLAN": _Key(_check_default_plan, {}),
+    "PLAN_TIME_ZONE": _Key(_check_time_zone, "UTC"),
+    "PLANS_FAIL_OPEN": _Key(_check_bool, False),
+    "ALERT_EMAILS": _Key(_check_emails, []),
 }
 
 
@@ -381,6 +420,10 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         metrics_per_tenant=values["METRICS_PER_TENANT"],
         output_tokens_per_second=values["OUTPUT_TOKENS_PER_SECOND"],
         signed_lines_from=values["SIGNED_LINES_FROM"],
+        default_plan=dict(values["DEFAULT_PLAN"]),
+        plan_time_zone=values["PLAN_TIME_ZONE"],
+        plans_fail_open=values["PLANS_FAIL_OPEN"],
+        alert_emails=list(values["ALERT_EMAILS"]),
     )
 
 

@@ -24,6 +24,7 @@ SERVICE_ENDPOINTS: dict[str, str] = {
     "dynamodb": GATEWAY,  # usage table
     "s3": GATEWAY,  # CSV reports
     "secretsmanager": "secretsmanager",  # invoke_model and the aggregators: the usage-signing keyring
+    "sns": "sns",  # invoke_model: budget threshold alerts (tenant plans)
     "cognito-idp": "cognito-idp",  # admin routes under ADMIN_MFA: AdminGetUser
 }
 

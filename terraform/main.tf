@@ -25,8 +25,10 @@ locals {
 
   # The one key schema the code, the tests and the table share.
   key_schema = jsondecode(file("${local.functions_dir}/token_profiler/table.json"))
+  # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
+  plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -51,6 +53,10 @@ locals {
     # usage-line signatures: the keyring to verify with, and the first day unsigned lines are refused
     USAGE_SIGNING_SECRET = module.signing.secret_arn
     SIGNED_LINES_FROM    = var.signed_lines_from
+    # counters against the ledger after each run (token_profiler.reconcile)
+    PLANS_TABLE    = module.data.plans_table_name
+    DEFAULT_PLAN   = var.default_plan
+    PLAN_TIME_ZONE = var.plan_time_zone
   }
 
   # The signing keyring, read once per cold start by the function that signs and those that verify.
@@ -84,6 +90,73 @@ locals {
       resources = ["${module.data.reports_bucket_arn}/reports/*"]
     },
     local.read_signing_key,
+    {
+      # reconciliation: each tenant's counters (and the tenant list) against its month in the ledger
+      sid       = "ReadPlanCounters"
+      actions   = ["dynamodb:GetItem", "dynamodb:Scan"]
+      resources = [module.data.plans_table_arn]
+    },
+    {
+      sid       = "ReadLedgerMonthToDate"
+      actions   = ["dynamodb:Query"]
+      resources = [module.data.table_arn]
+    },
+  ]
+
+  # Tenant plans (token_profiler.plans): what invoke_model and the two plan routes read.
+  plans_environment = {
+    PLANS_TABLE     = module.data.plans_table_name
+    DEFAULT_PLAN    = var.default_plan
+    PLAN_TIME_ZONE  = var.plan_time_zone
+    PLANS_FAIL_OPEN = var.plans_fail_open ? "true" : "false"
+  }
+  plan_functions = {
+    tenant_plan = {
+      description = "Reads or sets a tenant's plan (budget, rate limits, alerts, models); admins only"
+      timeout     = var.api_function_timeout
+      memory_size = 256
+      route       = { path = "tenant_plan", required_querystring = [] }
+      environment = merge(local.plans_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, PRICE_OVERRIDES = var.price_overrides })
+      statements = [{
+        sid       = "ReadWritePlans"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+        resources = [module.data.plans_table_arn]
+      }]
+    }
+    tenant_status = {
+      description = "Returns month-to-date spend against the plan: the caller's own, or any/all for an administrator"
+      timeout     = var.api_function_timeout
+      memory_size = 256
+      route       = { path = "tenant_status", required_querystring = [] }
+      environment = merge(local.plans_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
+      statements = [
+        {
+          sid       = "ReadPlansAndCounters"
+          actions   = ["dynamodb:GetItem"]
+          resources = [module.data.plans_table_arn]
+        },
+        {
+          # An administrator's listing of every tenant walks the plans table.
+          sid       = "ListTenantsForAdmin"
+          actions   = ["dynamodb:Scan"]
+          resources = [module.data.plans_table_arn]
+        },
+      ]
+    }
+  }
+  # invoke_model's additions for plans: counters (reserve, settle, alerts marks) and the alerts topic.
+  invoke_plan_environment = merge(local.plans_environment, { ALERTS_TOPIC_ARN = module.alerts.topic_arn })
+  invoke_plan_statements = [
+    {
+      sid       = "EnforcePlans"
+      actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+      resources = [module.data.plans_table_arn]
+    },
+    {
+      sid       = "PublishBudgetAlerts"
+      actions   = ["sns:Publish"]
+      resources = [module.alerts.topic_arn]
+    },
   ]
 
   # ADMIN_MFA: the admin routes read the caller's MFA setting from the user pool.
@@ -94,13 +167,13 @@ locals {
   }] : []
 
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = {
+  functions = merge(local.plan_functions, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "invoke_model", required_querystring = ["model_id"] }
-      environment = {
+      environment = merge({
         BEDROCK_URL     = var.bedrock_url
         BEDROCK_REGION  = var.region
         ENABLED_MODELS  = join(",", var.enabled_models)
@@ -113,12 +186,12 @@ locals {
         METRICS_PER_TENANT       = var.metrics_per_tenant ? "true" : "false"
         # signs every usage line with the keyring's current key
         USAGE_SIGNING_SECRET = module.signing.secret_arn
-      }
-      statements = [{
+      }, local.invoke_plan_environment)
+      statements = concat([{
         sid       = "InvokeModels"
         actions   = ["bedrock:InvokeModel"]
         resources = local.bedrock_model_arns
-      }, local.read_signing_key]
+      }, local.read_signing_key], local.invoke_plan_statements)
     }
     cost_tracking = {
       description = "Aggregates yesterday's usage lines into DynamoDB and a CSV report (scheduled)"
@@ -156,7 +229,7 @@ locals {
         },
       ], local.admin_mfa_statements)
     }
-  }
+  })
 }
 
 module "network" {
@@ -176,9 +249,10 @@ module "network" {
 module "data" {
   source = "./modules/data"
 
-  name        = var.prefix
-  bucket_name = "${local.bucket_prefix}-reports-${local.account_id}"
-  key_schema  = local.key_schema
+  name         = var.prefix
+  bucket_name  = "${local.bucket_prefix}-reports-${local.account_id}"
+  key_schema   = local.key_schema
+  plans_schema = local.plans_schema
 
   deletion_protection = var.deletion_protection
   force_destroy       = var.force_destroy
@@ -220,6 +294,14 @@ module "functions" {
   subnet_ids         = module.network.subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
   log_retention_days = var.log_retention_days
+}
+
+module "alerts" {
+  source = "./modules/alerts"
+
+  name   = var.prefix
+  emails = var.alert_emails
+  tags   = local.tags
 }
 
 module "auth" {

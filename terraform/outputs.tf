@@ -92,3 +92,13 @@ output "availability_zones" {
   description = "Zones of the isolated subnets (chosen from usable_zones unless AVAILABILITY_ZONES names them)."
   value       = module.network.availability_zones
 }
+
+output "plans_table_name" {
+  description = "DynamoDB table of tenant plans and their spend counters."
+  value       = module.data.plans_table_name
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic of the budget threshold alerts."
+  value       = module.alerts.topic_arn
+}

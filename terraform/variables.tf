@@ -71,7 +71,7 @@ variable "vpc_cidr" {
 variable "interface_endpoints" {
   description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs", "secretsmanager"]
+  default     = ["bedrock-runtime", "logs", "secretsmanager", "sns"]
 
   validation {
     condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
@@ -87,7 +87,7 @@ variable "interface_endpoints" {
 variable "required_interface_endpoints" {
   description = "Interface endpoints the functions' own calls need (rendered from scripts/endpoints.py)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs", "secretsmanager"]
+  default     = ["bedrock-runtime", "logs", "secretsmanager", "sns"]
 }
 
 variable "gateway_endpoints" {
@@ -243,6 +243,37 @@ variable "schedule_expression" {
   description = "When the aggregator runs (EventBridge Scheduler cron/rate, UTC)."
   type        = string
   default     = "cron(15 0 * * ? *)"
+}
+
+# ---- tenant plans ----------------------------------------------------------------------------
+
+variable "default_plan" {
+  description = "The plan of a tenant without its own, as JSON (configs.json DEFAULT_PLAN, validated by scripts/config.py)."
+  type        = string
+  default     = "{}"
+
+  validation {
+    condition     = can(keys(jsondecode(var.default_plan)))
+    error_message = "default_plan must be a JSON object."
+  }
+}
+
+variable "plan_time_zone" {
+  description = "IANA time zone whose calendar months are the budget periods (configs.json PLAN_TIME_ZONE)."
+  type        = string
+  default     = "UTC"
+}
+
+variable "plans_fail_open" {
+  description = "Admit calls when the plan counters cannot be reached (configs.json PLANS_FAIL_OPEN); refused by default."
+  type        = bool
+  default     = false
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to the budget alerts topic (configs.json ALERT_EMAILS)."
+  type        = list(string)
+  default     = []
 }
 
 # ---- emulator ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from token_profiler import USAGE_MARKER, settings, telemetry
+from token_profiler import USAGE_MARKER, plans, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app, request_id
 from token_profiler.bedrock import client_args, get_client
 from token_profiler.clients import aws_client
@@ -20,13 +20,18 @@ metrics = telemetry.new_metrics("invoke_model")
 app = make_app(logger, SETTINGS.cors_origin)
 # the one usage line of a call (also of one we stopped waiting for); the aggregator reads nothing else
 log_usage = telemetry.usage_writer(logger, metrics, USAGE_MARKER)
+# tenant plans (rate limits, budget reservation, settle/release); None when PLANS_TABLE is unset
+ENFORCER = plans.enforcer_from_settings(SETTINGS, CATALOG, logger)
+# what every call of this container shares
+CONTAINER = {"settings": SETTINGS, "catalog": CATALOG, "keyring": KEYRING, "log_usage": log_usage}
 
 
 @app.post("/invoke_model")
 def invoke_model():
     who = caller(app)
-    model_id = app.current_event.get_query_string_value("model_id")
-    request = parse_request(model_id, json_body(app, required=True), SETTINGS, CATALOG)
+    request = parse_request(
+        app.current_event.get_query_string_value("model_id"), json_body(app, required=True), SETTINGS, CATALOG
+    )
     if SETTINGS.log_prompts:
         extra = {"tenant_id": who.tenant_id, "model_id": request.model_id, "prompt": request.inputs}
         logger.info("prompt", extra=extra)
@@ -34,15 +39,12 @@ def invoke_model():
     # the usage line needs a request id to be counted; API Gateway always sends one
     rid = request_id(app) or app.lambda_context.aws_request_id
     with telemetry.counting_throttles(metrics):
-        outcome = invoke(
+        # invoke writes the usage line (log_usage) before the plan's counters are settled
+        outcome = plans.guarded(
+            ENFORCER,
+            who.tenant_id,
             request,
-            client=client,
-            settings=SETTINGS,
-            catalog=CATALOG,
-            keyring=KEYRING,
-            tenant_id=who.tenant_id,
-            request_id=rid,
-            log_usage=log_usage,
+            lambda: invoke(request, client=client, tenant_id=who.tenant_id, request_id=rid, **CONTAINER),
         )
     usage = outcome.body[0]["usage"]
     telemetry.call_metrics(

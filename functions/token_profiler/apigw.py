@@ -45,7 +45,7 @@ def make_app(logger: Logger, cors_origin: str = "*") -> APIGatewayRestResolver:
     @app.exception_handler(ProfilerError)
     def _domain_error(exc: ProfilerError) -> Response:
         headers = {}
-        if isinstance(exc, BedrockThrottled):
+        if isinstance(exc, BedrockThrottled) or getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(exc.retry_after)
         log = logger.warning if exc.status >= 500 or exc.status == 429 else logger.info
         log("request refused", extra={"status": exc.status, "reason": exc.message})

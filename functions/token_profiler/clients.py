@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import Any
 
@@ -25,3 +26,8 @@ def clear_caches() -> None:
     prices.clear_caches()
     mfa.clear_cache()
     signing.clear_caches()
+    # plans is looked up, not imported: only the functions that use it should reach its calls
+    plans = sys.modules.get("token_profiler.plans")
+    if plans is not None:
+        plans.counter_client.cache_clear()
+        plans.sns_client.cache_clear()

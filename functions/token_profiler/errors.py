@@ -79,3 +79,25 @@ def echo_names(names: list[str]) -> str:
     if len(names) > ECHO_NAMES:
         text += f", ... ({len(names)} in all)"
     return text
+
+
+class BudgetExhausted(ProfilerError):
+    """A hard monthly budget has no room for this call's worst-case cost."""
+
+    status = 402
+
+
+class RateLimited(ProfilerError):
+    """A tenant's requests- or tokens-per-minute limit is reached; retry after ``retry_after`` s."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(ProfilerError):
+    """The spend counters cannot be reached and the plan store fails closed."""
+
+    status = 503

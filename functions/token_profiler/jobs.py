@@ -193,11 +193,21 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any, metrics: Any
         keyring=load_keyring(aws_client("secretsmanager"), settings.signing_secret),
         signed_lines_from=settings.signed_lines_from,
     )
+    answer = summary.as_dict()
+    if settings.plans_table and days:  # plan counters against the ledger (token_profiler.reconcile)
+        answer["drift"] = _drift(settings, max(days))
     for warning in summary.warnings:
         logger.warning(warning)
     if any(summary.rejected.values()):
         logger.warning("usage lines rejected", extra={"rejected": summary.rejected, "dates": summary.dates})
     if metrics is not None:
         record_metrics(metrics, summary)
-    logger.info("aggregation finished", extra={"summary": summary.as_dict()})
-    return {"body": "Calculation Finished!", "summary": summary.as_dict()}
+    logger.info("aggregation finished", extra={"summary": answer})
+    return {"body": "Calculation Finished!", "summary": answer}
+
+
+def _drift(settings: Any, through: dt.date) -> list[dict[str, Any]]:
+    from token_profiler import plans, reconcile
+
+    store = plans.store_from_settings(settings, aws_client("dynamodb"))
+    return reconcile.drift(store, UsageTable(aws_client("dynamodb"), settings.table_name), through)

@@ -20,6 +20,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "cost_tracking": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
     "cost_tracking_manual": ("LOG_GROUP_API", "S3_BUCKET", "TABLE_NAME", "USAGE_SIGNING_SECRET"),
     "ddb_cost_retrieval": ("TABLE_NAME",),
+    "tenant_plan": ("PLANS_TABLE",),
+    "tenant_status": ("PLANS_TABLE",),
 }
 
 TRUE = {"1", "true", "yes", "on"}
@@ -56,6 +58,14 @@ class Settings:
     def accepts_unsigned(self, day: dt.date) -> bool:
         """Whether unsigned lines of ``day`` still bill (days before SIGNED_LINES_FROM)."""
         return self.signed_lines_from is not None and day < self.signed_lines_from
+
+    # tenant plans (token_profiler.plans); no PLANS_TABLE: plans are off
+    plans_table: str = ""
+    default_plan: str = ""
+    plan_time_zone: str = "UTC"
+    plans_fail_open: bool = False
+    plan_cache_seconds: int = 30
+    alerts_topic_arn: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -151,6 +161,12 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
         signing_secret=env.get("USAGE_SIGNING_SECRET", "").strip(),
         signed_lines_from=_day(env, "SIGNED_LINES_FROM"),
+        plans_table=env.get("PLANS_TABLE", "").strip(),
+        default_plan=env.get("DEFAULT_PLAN", "").strip(),
+        plan_time_zone=env.get("PLAN_TIME_ZONE", "").strip() or "UTC",
+        plans_fail_open=_bool(env, "PLANS_FAIL_OPEN"),
+        plan_cache_seconds=_int(env, "PLAN_CACHE_SECONDS", 30, 0, 3_600),
+        alerts_topic_arn=env.get("ALERTS_TOPIC_ARN", "").strip(),
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog

@@ -16,6 +16,8 @@ ROUTES = {  # path → function key (the seed's path names, the functions' own n
     "/invoke_model": "invoke_model",
     "/cost_track_manual": "cost_tracking_manual",
     "/ddb_cost_retrieval": "ddb_cost_retrieval",
+    "/tenant_plan": "tenant_plan",
+    "/tenant_status": "tenant_status",
 }
 
 
@@ -48,7 +50,14 @@ def test_gateway_config_is_the_deployed_one(local_stack):
     functions = config["functions"]
     assert set(functions) == {
         f"{prefix}_{key}"
-        for key in ("invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval")
+        for key in (
+            "invoke_model",
+            "cost_tracking",
+            "cost_tracking_manual",
+            "ddb_cost_retrieval",
+            "tenant_plan",
+            "tenant_status",
+        )
     }
     for name, function in functions.items():
         assert function["handler"] == "index.lambda_handler"

@@ -59,6 +59,9 @@ class FakeBackend:
         self.calls: list[tuple[str, dict]] = []
         self.next_error: tuple[int, dict, dict] | None = None
         self.page_size = 5000  # items per ddb_cost_retrieval answer, as the API's default limit
+        # tenant plans: tenant -> stored plan, tenant -> (settled, in flight) as decimal strings
+        self.plans: dict[str, dict] = {}
+        self.spend: dict[str, tuple[str, str]] = {}
         self.lock = threading.Lock()
 
     def add_user(self, username, password, tenant, groups=(), temporary=False):
@@ -136,7 +139,8 @@ class FakeBackend:
         if not claims or claims["exp"] <= time.time():
             return 401, {"message": "Unauthorized"}, {}
         self.calls.append((route, {"auth": headers.get("Auth"), "body": body, "query": query}))
-        if self.next_error:
+        # the budget bar's refresh runs beside other calls: a staged error is for the call under test
+        if self.next_error and route != "tenant_status":
             status, payload, extra = self.next_error
             self.next_error = None
             return status, payload, extra
@@ -170,7 +174,51 @@ class FakeBackend:
             if not admin:
                 return 403, {"message": "admin group required", "request_id": "req-403"}, {}
             return 200, {"body": "Calculation Finished!", "dates": [body.get("date")], "rows_written": 2}, {}
+        if route == "tenant_plan":
+            if not admin:
+                return 403, {"message": "only members of the admin group may read or change tenant plans"}, {}
+            fields = {k: v for k, v in body.items() if k != "tenant"}
+            stored = self.plans.get(body["tenant"])
+            plan = dict(stored or self.default_plan())
+            if fields:
+                plan.update(fields)
+                self.plans[body["tenant"]] = plan
+            return 200, {"tenant": body["tenant"], "default": not (stored or fields), **plan}, {}
+        if route == "tenant_status":
+            if admin and not body.get("tenant"):
+                tenants = sorted(set(self.plans) | set(self.spend))
+                return 200, [self.status(t) for t in tenants], {}
+            return 200, self.status(body.get("tenant") if admin else tenant), {}
         return 404, {"message": "no such route"}, {}
+
+    @staticmethod
+    def default_plan() -> dict:
+        return {
+            "monthly_budget_usd": None,
+            "hard": True,
+            "alert_thresholds": [50, 80, 100],
+            "requests_per_minute": 0,
+            "tokens_per_minute": 0,
+            "models": [],
+        }
+
+    def status(self, tenant: str) -> dict:
+        plan = self.plans.get(tenant) or self.default_plan()
+        settled, in_flight = self.spend.get(tenant, ("0", "0"))
+        budget = plan["monthly_budget_usd"]
+        remaining = None
+        if budget is not None:
+            remaining = str(max(Decimal(0), Decimal(budget) - Decimal(settled) - Decimal(in_flight)))
+        return {
+            "tenant": tenant,
+            "plan": plan,
+            "period": "2026-11",
+            "period_start": "2026-11-01T00:00:00+00:00",
+            "period_end": "2026-12-01T00:00:00+00:00",
+            "spend_settled": settled,
+            "spend_in_flight": in_flight,
+            "remaining": remaining,
+        }
 
 
 def _handler(backend: FakeBackend, web_root: Path, extra_files: dict[str, tuple[str, bytes]]):
@@ -721,3 +769,86 @@ def test_every_view_passes_axe_as_tenant_and_admin(page, fake):
     failing = {view: v for view, v in found.items() if v}
     assert not failing, "\n".join(f"[{view}]\n{describe(v)}" for view, v in failing.items())
     assert len(found) == 15
+
+
+def test_budget_bar_shows_live_spend_and_a_402_refusal(page, fake):
+    backend = fake["backend"]
+    backend.add_user("budgeted", "Budget-pass1", "tenant-b")
+    backend.plans["tenant-b"] = {**backend.default_plan(), "monthly_budget_usd": "10"}
+    backend.spend["tenant-b"] = ("7.25", "0.5")
+    _open(page, fake["web_url"])
+    _sign_in(page, "budgeted", "Budget-pass1")
+    page.wait_for_selector("#budget-bar:not([hidden])")
+    assert page.text_content("#budget-settled") == "7.25"
+    assert page.text_content("#budget-in-flight") == "0.5"
+    assert "10 US$ (hard)" in page.text_content("#budget-limit")
+    assert page.text_content("#budget-remaining") == "2.25 US$ left"
+    assert "2026-12-01" in page.text_content("#budget-period")
+    assert page.evaluate("document.getElementById('budget-progress').value") == 7.75
+    # the budget runs out: the call is refused with 402, and the bar follows
+    backend.spend["tenant-b"] = ("10", "0")
+    message = "tenant tenant-b has no room in its monthly budget of 10 USD for this call"
+    backend.next_error = (402, {"message": message, "request_id": "req-402"}, {})
+    page.fill("#prompt", "one more")
+    page.click("#invoke-submit")
+    page.wait_for_selector("#invoke-error:not([hidden])")
+    assert "(402)" in page.text_content("#invoke-error") and "monthly budget" in page.text_content(
+        "#invoke-error"
+    )
+    page.wait_for_selector("#budget-bar[data-state=exhausted]")
+    assert page.text_content("#budget-remaining") == "0 US$ left"
+    # a rate limit names the wait
+    backend.next_error = (
+        429,
+        {"message": "tenant tenant-b reached its limit", "request_id": "r"},
+        {"Retry-After": "17"},
+    )
+    page.click("#invoke-submit")
+    page.wait_for_function("document.getElementById('invoke-error').textContent.includes('17 s')")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "budget-bar.png"))
+
+
+def test_admin_views_and_edits_plans(page, fake):
+    backend = fake["backend"]
+    backend.add_user("planner", "Planner-pass1", "ops", groups=["admin"])
+    backend.spend["tenant-p1"] = ("1.5", "0")
+    _open(page, fake["web_url"])
+    _sign_in(page, "planner", "Planner-pass1")
+    page.wait_for_selector("#tab-admin:not([hidden])")
+    page.click("#tab-admin")
+    page.wait_for_selector("#plans-table tbody tr")
+    rows = page.locator("#plans-table tbody tr").all_text_contents()
+    assert any("tenant-p1" in r and "1.5" in r for r in rows)
+    # a click on a row loads that tenant's plan
+    page.click("#plans-table tbody tr >> text=tenant-p1")
+    page.wait_for_selector("#plan-fields:not([hidden])")
+    assert "default plan" in page.text_content("#plan-source")
+    # a bad budget is refused in the page, before any request
+    sent_before = len([c for c in backend.calls if c[0] == "tenant_plan"])
+    page.fill("#plan-budget", "twelve")
+    page.click("#plan-save")
+    page.wait_for_selector("#plan-error:not([hidden])")
+    assert "decimal" in page.text_content("#plan-error")
+    assert len([c for c in backend.calls if c[0] == "tenant_plan"]) == sent_before
+    page.fill("#plan-budget", "25.00")
+    page.fill("#plan-rpm", "60")
+    page.fill("#plan-models", "anthropic.claude-3-haiku-20240307-v1:0")
+    page.click("#plan-save")
+    page.wait_for_function("document.getElementById('plan-saved').textContent.includes('Saved')")
+    body = [c for c in backend.calls if c[0] == "tenant_plan"][-1][1]["body"]
+    assert body == {
+        "tenant": "tenant-p1",
+        "monthly_budget_usd": "25.00",
+        "hard": True,
+        "alert_thresholds": [50, 80, 100],
+        "requests_per_minute": 60,
+        "tokens_per_minute": 0,
+        "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    }
+    assert "stored plan" in page.text_content("#plan-source")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#plans-table tbody tr')].some(r => r.textContent.includes('23.5'))"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-plans.png"), full_page=True)

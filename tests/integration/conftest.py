@@ -101,7 +101,8 @@ def aws_env(moto_server_url, monkeypatch):
 @pytest.fixture
 def signing_secret(aws_env, monkeypatch) -> str:
     """The deployment's signing keyring in Secrets Manager (the tests' keys), named in the env."""
-    client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=aws_env)
+    # the endpoint the handlers use (AWS_ENDPOINT_URL), which a test may have pointed at another server
+    client = boto3.client("secretsmanager", region_name=REGION)
     arn = client.create_secret(Name=f"test/usage-signing-key-{uuid.uuid4().hex[:10]}")["ARN"]
     client.put_secret_value(SecretId=arn, SecretString=TEST_KEYRING_VALUE)
     monkeypatch.setenv("USAGE_SIGNING_SECRET", arn)

@@ -60,3 +60,36 @@ def reset_moto_server(url: str) -> None:
     request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
     with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
         pass
+
+
+def start_serial_moto_server() -> tuple[str, Callable[[], None]]:
+    """A moto server that handles one request at a time, on 127.0.0.1 (free port).
+
+    moto's threaded server checks a DynamoDB condition and applies the update in separate steps of
+    one request thread, so two concurrent conditional updates can both pass; DynamoDB applies
+    each conditional write atomically. Tests of concurrent conditional writes use this server,
+    whose serial handling gives that atomicity. It shares the process's moto backends.
+    """
+    import threading
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(HOST, port, app, threaded=False, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="serial-moto", daemon=True)
+    thread.start()
+    # make_server has bound and is listening: requests queue until serve_forever takes them.
+    # (No /moto-api/data.json probe: it dumps every backend of the process, slow late in a run.)
+    url = f"http://{HOST}:{port}"
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    return url, stop

@@ -34,11 +34,15 @@ IAM_PREFIX = {
     "s3": "s3",
     "cognito-idp": "cognito-idp",
     "secretsmanager": "secretsmanager",
+    "sns": "sns",
 }
 # Operations IAM authorizes under a different action name.
 ACTION_ALIASES = {
     "bedrock:Converse": "bedrock:InvokeModel",
     "bedrock:ConverseStream": "bedrock:InvokeModelWithResponseStream",
+    # IAM has no TransactWriteItems action: each item's write is authorized as itself, and the
+    # plan counters' transactions hold Update actions only (token_profiler.plans.PlanStore.reserve).
+    "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
 }
 
 

@@ -144,3 +144,53 @@ def test_stack_selection():
         select([one, two], None)
     with pytest.raises(ConfigError, match="STACK=third"):
         select([one, two], "third")
+
+
+def test_plan_keys_default_to_no_budget_utc_and_fail_closed():
+    config = validate_entry(dict(SEED))
+    assert (config.default_plan, config.plan_time_zone, config.plans_fail_open, config.alert_emails) == (
+        {},
+        "UTC",
+        False,
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        (
+            "DEFAULT_PLAN",
+            {"monthly_budget_usd": 10},
+            "DEFAULT_PLAN: monthly_budget_usd must be a decimal string",
+        ),
+        ("DEFAULT_PLAN", {"rpm": 10}, "DEFAULT_PLAN: unknown plan field(s): rpm"),
+        ("DEFAULT_PLAN", [], "DEFAULT_PLAN: must be an object"),
+        ("PLAN_TIME_ZONE", "Mars/Olympus", "PLAN_TIME_ZONE: must be an IANA time zone"),
+        ("PLAN_TIME_ZONE", "", "PLAN_TIME_ZONE: must be an IANA time zone"),
+        ("PLANS_FAIL_OPEN", "yes", "PLANS_FAIL_OPEN: must be true or false"),
+        ("ALERT_EMAILS", ["not-an-address"], "ALERT_EMAILS: must be a list of e-mail addresses"),
+    ],
+)
+def test_bad_plan_keys_are_named(key, value, named):
+    with pytest.raises(ConfigError) as caught:
+        validate_entry({**SEED, key: value})
+    assert named in str(caught.value)
+
+
+def test_plan_keys_are_kept():
+    config = validate_entry(
+        {
+            **SEED,
+            "DEFAULT_PLAN": {"monthly_budget_usd": "100", "requests_per_minute": 60},
+            "PLAN_TIME_ZONE": "Europe/Paris",
+            "PLANS_FAIL_OPEN": True,
+            "ALERT_EMAILS": ["finops@example.com"],
+        }
+    )
+    assert config.default_plan == {"monthly_budget_usd": "100", "requests_per_minute": 60}
+    assert (config.plan_time_zone, config.plans_fail_open, config.alert_emails) == (
+        "Europe/Paris",
+        True,
+        ["finops@example.com"],
+    )

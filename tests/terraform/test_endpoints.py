@@ -50,7 +50,7 @@ def test_every_service_the_code_calls_has_its_endpoint_declared():
 
 def test_required_endpoints_are_what_the_calls_need():
     expected = {SERVICE_ENDPOINTS[s] for s in called_services()} - {GATEWAY} - set(FEATURE_ENDPOINTS)
-    assert set(REQUIRED_INTERFACE_ENDPOINTS) == expected == {"bedrock-runtime", "logs", "secretsmanager"}
+    assert set(REQUIRED_INTERFACE_ENDPOINTS) == expected == {"bedrock-runtime", "logs", "secretsmanager", "sns"}
     assert set(GATEWAY_ENDPOINTS) == {"s3", "dynamodb"}
 
 

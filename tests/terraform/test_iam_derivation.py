@@ -85,13 +85,23 @@ def test_an_operation_passed_as_a_callable_counts_under_its_iam_name(functions):
 def test_the_real_functions_need_what_docs_say():
     """Guards the docs' IAM table: a new AWS call in the code fails here and in the Terraform suite."""
     secret = "secretsmanager:GetSecretValue"  # the signing key: read by the signer and the verifiers
-    assert derive_actions("invoke_model") == {"bedrock:InvokeModel", secret}
+    assert derive_actions("invoke_model") == {
+        "bedrock:InvokeModel",
+        secret,
+        "dynamodb:GetItem",  # the tenant's plan (cached per container)
+        "dynamodb:UpdateItem",  # reserve (also inside TransactWriteItems), settle, release, alert marks
+        "sns:Publish",  # budget alerts
+    }
+    assert derive_actions("tenant_plan") == {"dynamodb:GetItem", "dynamodb:PutItem"}
+    assert derive_actions("tenant_status") == {"dynamodb:GetItem", "dynamodb:Scan"}
     aggregation = {
         "logs:FilterLogEvents",
         "dynamodb:BatchWriteItem",
-        "dynamodb:Query",  # a rerun reads the day's stored rows (their prices, their counts)
+        "dynamodb:Query",  # a rerun reads the day's stored rows; reconciliation reads the month
         "s3:PutObject",
         secret,
+        "dynamodb:GetItem",  # reconciliation: a tenant's counters (token_profiler.reconcile)
+        "dynamodb:Scan",  # ... the tenants of the period
     }
     assert derive_actions("cost_tracking") == aggregation
     # ADMIN_MFA: the admin routes read the caller's MFA setting

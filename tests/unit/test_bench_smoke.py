@@ -120,6 +120,8 @@ def test_cold_import_smoke_times_every_handler():
         "cost_tracking",
         "cost_tracking_manual",
         "ddb_cost_retrieval",
+        "tenant_plan",
+        "tenant_status",
     }
     assert all(v["median_ms"] > 0 for v in record["ours"].values())
     # the boto3 + Logger floor needs no extra package, so it always runs

@@ -30,7 +30,14 @@ def test_domain_modules_import_without_powertools_or_boto3():
 
 
 def test_handlers_are_thin():
-    for key in ("invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval"):
+    for key in (
+        "invoke_model",
+        "cost_tracking",
+        "cost_tracking_manual",
+        "ddb_cost_retrieval",
+        "tenant_plan",
+        "tenant_status",
+    ):
         source = (FUNCTIONS / key / "index.py").read_text()
         assert "def lambda_handler(event, context):" in source
         assert "log_event=True" not in source

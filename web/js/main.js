@@ -8,6 +8,7 @@ import {
   clearOverride, deploymentConfig, effectiveConfig, FIELDS, missingFields, readOverride, saveOverride, validateUrl,
 } from './settings.js';
 import { groupBy, normalizeRow, pivot, sortRows, toCsv, totals } from './usage.js';
+import { loadTenants, refreshBudget, wirePlans } from './plans.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -256,6 +257,7 @@ function afterSignIn() {
   notice('');
   selectTab('invoke-panel');
   render();
+  refreshBudget(api);
 }
 
 function clearViews() {
@@ -373,6 +375,7 @@ function wireInvoke() {
       } catch (err) {
         showError('invoke-error', err);
       }
+      refreshBudget(api); // the bar follows every call, accepted or refused (402/429)
     });
   });
 }
@@ -659,6 +662,8 @@ async function start() {
   wireInvoke();
   wireUsage();
   wireAdmin();
+  wirePlans(api, busy);
+  $('tab-admin').addEventListener('click', () => loadTenants(api));
   await loadModels();
   if (auth.signedIn) {
     if (auth.secondsLeft() < 30) {
@@ -668,6 +673,7 @@ async function start() {
     }
   }
   render();
+  if (auth.signedIn) refreshBudget(api);
   const missing = missingFields(effectiveConfig());
   if (missing.length && !auth.signedIn) {
     notice(`This console has no ${missing.join(', ')} yet: open Credential to set them.`);

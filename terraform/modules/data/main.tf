@@ -54,3 +54,38 @@ module "reports" {
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
   tags                               = var.tags
 }
+
+# Tenant plans and their counters (token_profiler.plans): key schema from plans.json.
+resource "aws_dynamodb_table" "plans" {
+  # checkov:skip=CKV_AWS_119:encrypted at rest with the AWS-managed key; a CMK adds cost and key-policy upkeep per deployment
+  name         = "${var.name}_tenant_plans"
+  billing_mode = var.plans_schema.billing_mode
+  hash_key     = var.plans_schema.hash_key
+  range_key    = var.plans_schema.range_key
+
+  dynamic "attribute" {
+    for_each = var.plans_schema.attributes
+    content {
+      name = attribute.value.name
+      type = attribute.value.type
+    }
+  }
+
+  # minute rate-limit items expire after a day, period counters 400 days after their month
+  ttl {
+    attribute_name = var.plans_schema.ttl_attribute
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  deletion_protection_enabled = false # make destroy removes the whole deployment
+
+  tags = var.tags
+}

@@ -22,3 +22,13 @@ output "reports_bucket_arn" {
   description = "ARN of the reports bucket."
   value       = module.reports.arn
 }
+
+output "plans_table_name" {
+  description = "Name of the tenant plans and counters table."
+  value       = aws_dynamodb_table.plans.name
+}
+
+output "plans_table_arn" {
+  description = "ARN of the tenant plans and counters table."
+  value       = aws_dynamodb_table.plans.arn
+}

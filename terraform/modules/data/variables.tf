@@ -30,6 +30,17 @@ variable "key_schema" {
   }
 }
 
+variable "plans_schema" {
+  description = "The tenant plans table's key schema, decoded from functions/token_profiler/plans.json (shared with the code and tests)."
+  type = object({
+    hash_key      = string
+    range_key     = string
+    attributes    = list(object({ name = string, type = string }))
+    ttl_attribute = string
+    billing_mode  = string
+  })
+}
+
 variable "report_version_days" {
   description = "Days an overwritten report (noncurrent version) is kept."
   type        = number

@@ -1,0 +1,25 @@
+"""POST /tenant_status: month-to-date spend (settled and in flight), what remains and when the
+period resets; a tenant sees its own, an admin any tenant or all."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from token_profiler import plans, settings
+from token_profiler.apigw import caller, json_body, make_app
+from token_profiler.clients import aws_client
+
+SETTINGS = settings.load("tenant_status")
+logger = Logger()
+app = make_app(logger, SETTINGS.cors_origin)
+STORE = plans.store_from_settings(SETTINGS, aws_client("dynamodb"))
+
+
+@app.post("/tenant_status")
+def tenant_status():
+    return plans.status_request(STORE, caller(app), json_body(app, required=False), SETTINGS.admin_group)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

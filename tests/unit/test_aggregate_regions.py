@@ -1,0 +1,222 @@
+"""One (tenant, model) called from several Regions: every Region's tokens and costs in one row.
+
+The catalog here is written in the test, with different prices per Region (cache prices included),
+and every expected cost is worked out with fractions from those prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from itertools import count
+
+import pytest
+from token_profiler.aggregate import DayAggregate, build_rows, ttl_for
+from token_profiler.prices import Catalog
+
+from tests.support.timezones import ZONES, local_time_zone
+from tests.support.usage_lines import usage_line
+
+pytestmark = pytest.mark.unit
+
+DAY = "2026-11-26"
+MODEL = "anthropic.claude-sonnet-4-20250514-v1:0"
+EU_ONLY = "mistral.mistral-large-2402-v1:0"
+UNKNOWN = "acme.secret-model-v9"
+# US$ per 1,000 tokens
+PRICES = {
+    MODEL: {
+        "us-east-1": {"input": "0.003", "output": "0.015", "cache_read": "0.0003", "cache_write": "0.00375"},
+        "eu-west-1": {"input": "0.0036", "output": "0.018", "cache_read": "0.00036", "cache_write": "0.0045"},
+    },
+    EU_ONLY: {
+        "eu-west-1": {"input": "0.0042", "output": "0.0125", "cache_read": "0.0001", "cache_write": "0.001"}
+    },
+}
+FIELDS = ("input", "output", "cache_read", "cache_write")
+TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    models = {model: {"prices": prices} for model, prices in PRICES.items()}
+    return Catalog({"default_region": "us-east-1", "models": models})
+
+
+_ids = count()
+
+
+def calls(agg: DayAggregate, tenant: str, model: str, region: str, *tokens: tuple[int, ...]) -> None:
+    for i, o, cr, cw in tokens:
+        agg.add(
+            usage_line(
+                tenant=tenant,
+                request_id=f"req-{next(_ids)}",
+                model_id=model,
+                input_tokens=i,
+                output_tokens=o,
+                cache_read=cr,
+                cache_write=cw,
+                region=region,
+            )
+        )
+
+
+def cost(tokens: int, price: str) -> Fraction:
+    return Fraction(tokens) * Fraction(price) / 1000
+
+
+def expected_costs(parts: list[tuple[str | None, tuple[int, int, int, int]]], model: str) -> list[Fraction]:
+    """Per field, the sum over the Regions' token sums priced at the Region given (None: unpriced)."""
+    totals = [Fraction(0)] * 4
+    for region, sums in parts:
+        if region is None:
+            continue
+        price = PRICES[model][region]
+        totals = [totals[n] + cost(sums[n], price[FIELDS[n]]) for n in range(4)]
+    return totals
+
+
+def as_fraction(value: Decimal) -> Fraction:
+    assert isinstance(value, Decimal)
+    return Fraction(str(value))
+
+
+def check_costs(row: dict, want: list[Fraction]) -> None:
+    got = [as_fraction(row[f"{field}_cost"]) for field in FIELDS]
+    assert got == want
+    assert as_fraction(row["total_cost"]) == sum(want)
+
+
+def test_two_priced_regions_with_cache_tokens(catalog):
+    agg = DayAggregate(DAY)
+    us = [(1200, 340, 5000, 800), (10, 20, 0, 64)]
+    eu = [(700, 90, 12000, 1500), (3, 4, 7, 0), (1, 1, 900, 11)]
+    calls(agg, "acme", MODEL, "us-east-1", *us)
+    calls(agg, "acme", MODEL, "eu-west-1", *eu)
+    rows, warnings = build_rows(agg, catalog, retention_days=30)
+    assert warnings == []
+    (row,) = rows
+    us_sums = tuple(sum(call[n] for call in us) for n in range(4))
+    eu_sums = tuple(sum(call[n] for call in eu) for n in range(4))
+    assert [row[k] for k in TOKENS] == [us_sums[n] + eu_sums[n] for n in range(4)]
+    assert row["invocations"] == len(us) + len(eu)
+    check_costs(row, expected_costs([("us-east-1", us_sums), ("eu-west-1", eu_sums)], MODEL))
+    assert row["price_region"] == "eu-west-1+us-east-1"
+    assert row["price_fallback"] is False
+    assert row["unpriced"] is False
+    assert (row["pk"], row["name"], row["model_id"], row["date"]) == ("acme", "acme", MODEL, DAY)
+    assert row["sk"] == f"{DAY}#{MODEL}"
+    assert row["ttl"] == ttl_for(DAY, 30)
+
+
+def test_a_region_without_a_price_falls_back_and_is_flagged(catalog):
+    agg = DayAggregate(DAY)
+    calls(agg, "acme", MODEL, "ap-south-1", (100, 10, 2000, 300))
+    calls(agg, "acme", MODEL, "eu-west-1", (50, 5, 1000, 200))
+    (row,), _ = build_rows(agg, catalog, retention_days=0)
+    check_costs(
+        row, expected_costs([("us-east-1", (100, 10, 2000, 300)), ("eu-west-1", (50, 5, 1000, 200))], MODEL)
+    )
+    assert row["price_region"] == "eu-west-1+us-east-1"
+    assert row["price_fallback"] is True
+    assert row["unpriced"] is False
+    assert "ttl" not in row
+
+
+def test_the_fallback_flag_stays_when_a_priced_region_follows(catalog):
+    agg = DayAggregate(DAY)
+    calls(agg, "acme", MODEL, "ap-south-1", (1, 1, 1, 1))
+    calls(agg, "acme", MODEL, "us-east-1", (2, 2, 2, 2))
+    (row,), _ = build_rows(agg, catalog, retention_days=0)
+    assert row["price_fallback"] is True
+    assert row["price_region"] == "us-east-1"
+    check_costs(row, expected_costs([("us-east-1", (1, 1, 1, 1)), ("us-east-1", (2, 2, 2, 2))], MODEL))
+
+
+def test_an_unknown_model_in_two_regions_keeps_every_regions_tokens(catalog):
+    agg = DayAggregate(DAY)
+    calls(agg, "acme", UNKNOWN, "us-east-1", (10, 20, 30, 40), (1, 2, 3, 4))
+    calls(agg, "acme", UNKNOWN, "eu-west-1", (100, 200, 300, 400))
+    calls(agg, "beta", UNKNOWN, "eu-west-1", (7, 8, 9, 10))
+    rows, warnings = build_rows(agg, catalog, retention_days=0)
+    assert warnings == [f"model {UNKNOWN} has no price: counted with cost 0 and flagged unpriced"]
+    acme, beta = rows
+    assert (acme["pk"], beta["pk"]) == ("acme", "beta")
+    assert [acme[k] for k in TOKENS] == [
+        111,
+        222,
+        333,
+        444,
+    ]
+    assert acme["invocations"] == 3 and beta["invocations"] == 1
+    for row in rows:
+        check_costs(row, [Fraction(0)] * 4)
+        assert row["unpriced"] is True
+        assert row["price_region"] == ""
+        assert row["price_fallback"] is False
+
+
+def test_a_model_unpriced_in_one_region_and_priced_in_another(catalog):
+    """EU_ONLY has a price in eu-west-1 only, none in the default Region: ap-south-1 calls are
+    unpriced, eu-west-1 calls are priced, and the row keeps both Regions' tokens."""
+    agg = DayAggregate(DAY)
+    calls(agg, "acme", EU_ONLY, "ap-south-1", (1000, 100, 10, 1))
+    calls(agg, "acme", EU_ONLY, "eu-west-1", (2000, 300, 40, 5))
+    rows, warnings = build_rows(agg, catalog, retention_days=0)
+    (row,) = rows
+    assert warnings == [f"model {EU_ONLY} has no price: counted with cost 0 and flagged unpriced"]
+    assert row["input_tokens"] == 3000 and row["cache_write_input_tokens"] == 6
+    check_costs(row, expected_costs([(None, (1000, 100, 10, 1)), ("eu-west-1", (2000, 300, 40, 5))], EU_ONLY))
+    assert row["unpriced"] is True
+    assert row["price_region"] == "eu-west-1"
+    assert row["price_fallback"] is False
+
+
+def test_rows_are_ordered_by_tenant_then_model(catalog):
+    agg = DayAggregate(DAY)
+    calls(agg, "zeta", MODEL, "us-east-1", (1, 1, 0, 0))
+    calls(agg, "acme", UNKNOWN, "us-east-1", (1, 1, 0, 0))
+    calls(agg, "acme", EU_ONLY, "eu-west-1", (1, 1, 0, 0))
+    rows, _ = build_rows(agg, catalog, retention_days=0)
+    assert [(row["pk"], row["model_id"]) for row in rows] == [
+        ("acme", UNKNOWN),
+        ("acme", EU_ONLY),
+        ("zeta", MODEL),
+    ]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_expiry_is_counted_from_the_utc_day(zone):
+    with local_time_zone(zone):
+        days_since_1970 = (dt.date(2026, 11, 26) - dt.date(1970, 1, 1)).days
+        assert ttl_for(DAY, 30) == (days_since_1970 + 30) * 86_400
+        assert ttl_for(DAY, 1) == (days_since_1970 + 1) * 86_400
+        assert ttl_for(DAY, 0) is None
+        assert ttl_for(DAY, -1) is None
+
+
+def good_line(**overrides) -> str:
+    fields = {"tenant": "acme", "request_id": "r-1", "model_id": MODEL, "input_tokens": 5, "output_tokens": 6}
+    return usage_line(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" + good_line(),  # one character before the object
+        "2026-11-26T10:00:00Z " + good_line(),  # a timestamp before the object
+        good_line().replace('"message":"TOKEN_USAGE"', '"message":"TOKEN_USAGE_V2"'),  # another message
+        good_line().replace('"message":"TOKEN_USAGE",', ""),  # no message at all
+    ],
+    ids=["one-char-prefix", "timestamp-prefix", "other-message", "no-message"],
+)
+@pytest.mark.parametrize("path", ["_add_fast", "_add_checked"])
+def test_a_line_that_is_not_a_usage_object_is_skipped(message, path):
+    """Only a line that is one JSON object whose message is TOKEN_USAGE counts, on either path."""
+    assert '"token_usage":{' in message
+    agg = DayAggregate(DAY)
+    assert getattr(agg, path)(message) is False
+    assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
+    assert agg.add(good_line()) is True  # the same object, well framed, counts
