@@ -1,46 +1,96 @@
-"""The usage line's token_usage object (schema version 1), field by field."""
+"""The usage line's token_usage object (schema version 2), field by field."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-from token_profiler.usage import TOKEN_FIELDS, USAGE_MARKER, Usage, usage_record
+from token_profiler.usage import TOKEN_FIELDS, USAGE_MARKER, Usage, tier_of, usage_record
 
 pytestmark = pytest.mark.unit
 
+BASE = {
+    "schema_version": 2,
+    "tenant_id": "acme",
+    "request_id": "req-7",
+    "model_id": "us.amazon.nova-lite-v1:0",
+    "region": "eu-west-1",
+    "input_tokens": 11,
+    "output_tokens": 22,
+    "cache_read_input_tokens": 33,
+    "cache_write_input_tokens": 44,
+    "latency_ms": 555,
+}
 
-def test_the_record_holds_every_field_with_its_own_value():
-    record = usage_record(
+
+def record(usage: Usage, **options) -> dict:
+    return usage_record(
         tenant_id="acme",
         request_id="req-7",
         model_id="us.amazon.nova-lite-v1:0",
         region="eu-west-1",
-        usage=Usage(11, 22, cache_read_input_tokens=33, cache_write_input_tokens=44),
+        usage=usage,
         latency_ms=555,
+        **options,
     )
-    assert record == {
-        "schema_version": 1,
-        "tenant_id": "acme",
-        "request_id": "req-7",
-        "model_id": "us.amazon.nova-lite-v1:0",
-        "region": "eu-west-1",
-        "input_tokens": 11,
-        "output_tokens": 22,
-        "cache_read_input_tokens": 33,
-        "cache_write_input_tokens": 44,
-        "latency_ms": 555,
+
+
+def test_a_plain_call_writes_the_version_1_fields_only():
+    line = record(Usage(11, 22, cache_read_input_tokens=33, cache_write_input_tokens=44))
+    assert line == BASE
+    assert list(line) == list(BASE)  # same order as the line has always had
+
+
+def test_optional_fields_are_written_only_when_they_say_something():
+    usage = Usage(11, 22, 33, 44, cache_write_1h_input_tokens=40, service_tier="flex")
+    assert record(usage, timed_out=True, tier="long_context") == {
+        **BASE,
+        "timed_out": True,
+        "cache_write_1h_input_tokens": 40,
+        "tier": "long_context",
     }
+    assert record(usage) == {**BASE, "cache_write_1h_input_tokens": 40}  # service_tier is not the tier
+    assert record(Usage(11, 22, 33, 44), timed_out=False, tier="standard") == BASE
+    assert record(Usage(11, 22, 33, 44), tier="priority") == {**BASE, "tier": "priority"}
+    assert record(Usage(11, 22, 33, 44), timed_out=True) == {**BASE, "timed_out": True}
+    assert record(Usage(11, 22, 33, 44, 1)) == {**BASE, "cache_write_1h_input_tokens": 1}
 
 
-def test_counts_default_to_zero_and_usage_is_frozen():
+def test_counts_default_to_zero_the_tier_to_standard_and_usage_is_frozen():
     usage = Usage()
-    assert dataclasses.astuple(usage) == (0, 0, 0, 0)
-    assert Usage(5) == Usage(5, 0, 0, 0)
+    assert dataclasses.astuple(usage) == (0, 0, 0, 0, 0, "standard")
+    assert Usage(5) == Usage(5, 0, 0, 0, 0, "standard")
     with pytest.raises(dataclasses.FrozenInstanceError):
         usage.input_tokens = 1  # type: ignore[misc]
 
 
-def test_token_fields_name_the_counts_in_order():
-    assert tuple(field.name for field in dataclasses.fields(Usage)) == TOKEN_FIELDS
+def test_token_fields_name_the_four_counts_of_version_1_in_order():
+    names = tuple(field.name for field in dataclasses.fields(Usage))
+    assert names == (
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_write_input_tokens",
+        "cache_write_1h_input_tokens",
+        "service_tier",
+    )
+    assert names[:4] == TOKEN_FIELDS
     assert USAGE_MARKER == "TOKEN_USAGE"
+
+
+@pytest.mark.parametrize(
+    ("usage", "threshold", "tier"),
+    [
+        (Usage(100, 999, 50, 50), 200, "standard"),  # prompt 200 = threshold: not above
+        (Usage(101, 0, 50, 50), 200, "long_context"),
+        (Usage(100, 0, 51, 50), 200, "long_context"),
+        (Usage(100, 0, 50, 51), 200, "long_context"),
+        (Usage(0, 10_000, 0, 0), 200, "standard"),  # output never counts
+        (Usage(100, 0, 50, 50, service_tier="flex"), 200, "flex"),
+        (Usage(300, 0, 0, 0, service_tier="priority"), 200, "long_context"),
+        (Usage(10**9, 0, 0, 0, service_tier="priority"), None, "priority"),
+        (Usage(10**9), None, "standard"),
+    ],
+)
+def test_the_tier_is_long_context_above_the_threshold_else_the_service_tier(usage, threshold, tier):
+    assert tier_of(usage, threshold) == tier
