@@ -104,6 +104,9 @@ class StackConfig:
     log_prompts: bool
     max_input_chars: int
     manage_api_gateway_account: bool = True
+    ledger_engine: str = "logs"
+    archive_retention_days: int = 2557
+    archive_object_lock: bool = False
     state_backend: StateBackend = field(default_factory=StateBackend)
 
     @property
@@ -236,6 +239,13 @@ def _check_backend(value: Any) -> str | None:
     return None
 
 
+def _check_ledger_engine(value: Any) -> str | None:
+    # duckdb reads the archive on one machine (the local stack, tests, benchmarks), not in Lambda
+    if value not in ("logs", "athena"):
+        return "must be logs (FilterLogEvents) or athena (the S3 archive)"
+    return None
+
+
 @dataclass(frozen=True)
 class _Key:
     check: Callable[[Any], str | None]
@@ -265,6 +275,9 @@ KEYS: dict[str, _Key] = {
     "MAX_INPUT_CHARS": _Key(_positive_int, 100000),
     "MANAGE_API_GATEWAY_ACCOUNT": _Key(_check_bool, True),
     "STATE_BACKEND": _Key(_check_backend, None),
+    "LEDGER_ENGINE": _Key(_check_ledger_engine, "logs"),
+    "ARCHIVE_RETENTION_DAYS": _Key(_non_negative_int, 2557),
+    "ARCHIVE_OBJECT_LOCK": _Key(_check_bool, False),
 }
 
 
@@ -313,6 +326,9 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         max_input_chars=values["MAX_INPUT_CHARS"],
         manage_api_gateway_account=values["MANAGE_API_GATEWAY_ACCOUNT"],
         state_backend=StateBackend(**{"type": "local", **backend}),
+        ledger_engine=values["LEDGER_ENGINE"],
+        archive_retention_days=values["ARCHIVE_RETENTION_DAYS"],
+        archive_object_lock=values["ARCHIVE_OBJECT_LOCK"],
     )
 
 

@@ -38,20 +38,56 @@ locals {
   ] : ["arn:${local.partition}:bedrock:*::foundation-model/${model}"]]))
 
   aggregator_environment = {
-    LOG_GROUP_API   = "/aws/lambda/${var.prefix}_invoke_model"
-    S3_BUCKET       = module.data.reports_bucket
-    TABLE_NAME      = module.data.table_name
-    PRICE_OVERRIDES = var.price_overrides
-    RETENTION_DAYS  = tostring(var.retention_days)
+    LOG_GROUP_API    = "/aws/lambda/${var.prefix}_invoke_model"
+    S3_BUCKET        = module.data.reports_bucket
+    TABLE_NAME       = module.data.table_name
+    PRICE_OVERRIDES  = var.price_overrides
+    RETENTION_DAYS   = tostring(var.retention_days)
+    LEDGER_ENGINE    = var.ledger_engine
+    ARCHIVE_BUCKET   = module.archive.bucket
+    ARCHIVE_PREFIX   = module.archive.prefix
+    GLUE_DATABASE    = module.analytics.database
+    GLUE_TABLE       = module.analytics.table
+    ATHENA_WORKGROUP = module.analytics.workgroup
   }
 
+  # The Athena engine reads the archive through the Glue table, in its workgroup (granted only
+  # when LEDGER_ENGINE is athena).
+  athena_statements = var.ledger_engine != "athena" ? [] : [
+    {
+      sid       = "QueryUsageArchive"
+      actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
+      resources = [module.analytics.workgroup_arn]
+    },
+    {
+      sid       = "ReadUsageTable"
+      actions   = ["glue:GetDatabase", "glue:GetTable"]
+      resources = ["arn:${local.partition}:glue:${local.arn_tail}:catalog", module.analytics.database_arn, module.analytics.table_arn]
+    },
+    {
+      sid       = "ReadArchivedLines"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.archive.bucket_arn}/${module.archive.prefix}*"]
+    },
+    {
+      sid       = "ListArchivedLines"
+      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      resources = [module.archive.bucket_arn, module.analytics.results_bucket_arn]
+    },
+    {
+      sid       = "WriteQueryResults"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+      resources = ["${module.analytics.results_bucket_arn}/results/*"]
+    },
+  ]
+
   # What each function's code calls, and on which resources: nothing more is granted.
-  aggregator_statements = [
+  aggregator_statements = concat(var.ledger_engine != "logs" ? [] : [
     {
       sid       = "ReadUsageLines"
       actions   = ["logs:FilterLogEvents"]
       resources = [local.log_group_arn.invoke_model, "${local.log_group_arn.invoke_model}:*"]
-    },
+    }], [
     {
       sid       = "WriteUsageRows"
       actions   = ["dynamodb:BatchWriteItem"]
@@ -62,7 +98,7 @@ locals {
       actions   = ["s3:PutObject"]
       resources = ["${module.data.reports_bucket_arn}/reports/*"]
     },
-  ]
+  ], local.athena_statements)
 
   # The map that drives the functions, their roles and (through `route`) the API.
   functions = {
@@ -232,6 +268,33 @@ module "web" {
   emulator_skip_deployment_wait    = var.emulator_skip_deployment_wait
   emulator_forwarded_values_echoed = var.emulator_forwarded_values_echoed
   emulator_sni_only_echoed         = var.emulator_sni_only_echoed
+
+  emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+module "archive" {
+  source = "./modules/archive"
+
+  name                = var.prefix
+  bucket_name         = "${local.bucket_prefix}-archive-${local.account_id}"
+  log_group_name      = module.functions.log_group_names["invoke_model"]
+  filter_pattern      = "\"TOKEN_USAGE\""
+  retention_days      = var.archive_retention_days
+  object_lock_enabled = var.archive_object_lock
+  tags                = local.tags
+
+  emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+module "analytics" {
+  source = "./modules/analytics"
+
+  name                 = var.prefix
+  archive_bucket       = module.archive.bucket
+  archive_prefix       = module.archive.prefix
+  results_bucket_name  = "${local.bucket_prefix}-athena-${local.account_id}"
+  bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
+  tags                 = local.tags
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
 }

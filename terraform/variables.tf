@@ -257,3 +257,39 @@ variable "emulator_account_reset_unsupported" {
   type        = bool
   default     = false
 }
+
+# ---- usage ledger (archive and engines) ----------------------------------------------------
+
+variable "ledger_engine" {
+  description = "LEDGER_ENGINE: how the aggregators read a day: logs (FilterLogEvents, small deployments) or athena (the S3 archive)."
+  type        = string
+  default     = "logs"
+
+  validation {
+    condition     = contains(["logs", "athena"], var.ledger_engine)
+    error_message = "ledger_engine must be logs or athena (duckdb runs on one machine, not in Lambda)."
+  }
+}
+
+variable "archive_retention_days" {
+  description = "ARCHIVE_RETENTION_DAYS: days the usage archive keeps an object (billing records: 2557 = 7 years); 0 keeps them forever."
+  type        = number
+  default     = 2557
+
+  validation {
+    condition     = var.archive_retention_days >= 0 && floor(var.archive_retention_days) == var.archive_retention_days
+    error_message = "archive_retention_days must be a whole number, 0 or more."
+  }
+}
+
+variable "archive_object_lock" {
+  description = "ARCHIVE_OBJECT_LOCK: create the archive bucket with S3 Object Lock (governance mode for the retention)."
+  type        = bool
+  default     = false
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "ATHENA_BYTES_SCANNED_CUTOFF: the workgroup cancels a query scanning more bytes than this."
+  type        = number
+  default     = 200000000000
+}

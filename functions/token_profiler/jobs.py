@@ -1,6 +1,7 @@
 """The aggregation run shared by the scheduled and the manual aggregator.
 
-For each UTC day: read the invoke function's log group, sum and price per (tenant, model), write
+For each UTC day: read the usage ledger with the configured engine (token_profiler.ledger: the log
+group, or the S3 archive through DuckDB or Athena), sum and price per (tenant, model), write
 the rows to DynamoDB under deterministic keys, write the CSV report to S3. Rerunning a day (after
 a crash, concurrently, or after late lines arrived) rewrites the same keys with the full day's sums.
 """
@@ -8,12 +9,13 @@ a crash, concurrently, or after late lines arrived) rewrites the same keys with 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from token_profiler.aggregate import DayAggregate, build_rows
+from token_profiler.aggregate import build_rows
 from token_profiler.clients import aws_client
-from token_profiler.logs import iter_day_messages
+from token_profiler.ledger import DayTotals
 from token_profiler.prices import Catalog
 from token_profiler.reports import put_report
 from token_profiler.storage import UsageTable
@@ -45,30 +47,36 @@ class RunSummary:
         }
 
 
-def aggregate_day(logs_client: Any, log_group: str, day: dt.date, catalog: Catalog, retention_days: int):
-    agg = DayAggregate(day.isoformat())
-    add = agg.add
-    for message in iter_day_messages(logs_client, log_group, day):
-        add(message)
+def aggregate_day(
+    read_day: Callable[[dt.date], DayTotals], day: dt.date, catalog: Catalog, retention_days: int
+):
+    agg = read_day(day)
     rows, warnings = build_rows(agg, catalog, retention_days)
     return agg, rows, warnings
+
+
+def day_reader(settings: Any, client: Callable[[str], Any]) -> Callable[[dt.date], DayTotals]:
+    """The engine LEDGER_ENGINE names, bound to this container's settings and clients."""
+    from token_profiler.ledger import athena_engine, duckdb_engine, logs_engine
+
+    engines = {"logs": logs_engine, "duckdb": duckdb_engine, "athena": athena_engine}
+    return engines[settings.ledger_engine].reader(settings, client)
 
 
 def run(
     days: list[dt.date],
     *,
-    logs_client: Any,
+    read_day: Callable[[dt.date], DayTotals],
     table: UsageTable,
     s3_client: Any,
     bucket: str,
-    log_group: str,
     catalog: Catalog,
     retention_days: int,
 ) -> RunSummary:
     summary = RunSummary()
     tenants: set[str] = set()
     for day in days:
-        agg, rows, warnings = aggregate_day(logs_client, log_group, day, catalog, retention_days)
+        agg, rows, warnings = aggregate_day(read_day, day, catalog, retention_days)
         summary.dates.append(agg.day)
         summary.lines_read += agg.lines_read
         summary.lines_counted += agg.lines_counted
@@ -89,11 +97,10 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
     warnings and the summary, and give the answer the API documents."""
     summary = run(
         days,
-        logs_client=aws_client("logs"),
+        read_day=day_reader(settings, aws_client),
         table=UsageTable(aws_client("dynamodb"), settings.table_name),
         s3_client=aws_client("s3"),
         bucket=settings.s3_bucket,
-        log_group=settings.log_group_api,
         catalog=settings.catalog,
         retention_days=settings.retention_days,
     )

@@ -43,6 +43,12 @@ class Settings:
     bedrock_connect_timeout: float = 3.0
     bedrock_read_timeout: float = 20.0
     cors_origin: str = "*"
+    ledger_engine: str = "logs"
+    archive_bucket: str = ""
+    archive_prefix: str = "usage/"
+    glue_database: str = ""
+    glue_table: str = ""
+    athena_workgroup: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -84,6 +90,34 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name}: must be true or false, got {raw!r}")
 
 
+# What each ledger engine (LEDGER_ENGINE) cannot run without.
+LEDGER_REQUIRED = {
+    "logs": (),
+    "duckdb": ("ARCHIVE_BUCKET",),
+    "athena": ("ATHENA_WORKGROUP", "GLUE_DATABASE", "GLUE_TABLE"),
+}
+
+
+def _ledger(env: Mapping[str, str]) -> dict:
+    engine = env.get("LEDGER_ENGINE", "").strip().lower() or "logs"
+    if engine not in LEDGER_REQUIRED:
+        raise ConfigError(f"LEDGER_ENGINE: must be one of {', '.join(LEDGER_REQUIRED)}, got {engine!r}")
+    for name in LEDGER_REQUIRED[engine]:
+        if not env.get(name, "").strip():
+            raise ConfigError(f"{name}: required by LEDGER_ENGINE={engine} but not set")
+    prefix = env.get("ARCHIVE_PREFIX", "").strip() or "usage/"
+    if not prefix.endswith("/"):
+        raise ConfigError(f"ARCHIVE_PREFIX: must end with '/', got {prefix!r}")
+    return {
+        "ledger_engine": engine,
+        "archive_bucket": env.get("ARCHIVE_BUCKET", "").strip(),
+        "archive_prefix": prefix,
+        "glue_database": env.get("GLUE_DATABASE", "").strip(),
+        "glue_table": env.get("GLUE_TABLE", "").strip(),
+        "athena_workgroup": env.get("ATHENA_WORKGROUP", "").strip(),
+    }
+
+
 def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings of one function (its key, e.g. ``invoke_model``)."""
     env = os.environ if environ is None else environ
@@ -120,6 +154,7 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         bedrock_connect_timeout=_float(env, "BEDROCK_CONNECT_TIMEOUT", 3.0, 0.1, 10.0),
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
+        **_ledger(env),
     )
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog
