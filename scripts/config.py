@@ -107,6 +107,7 @@ class StackConfig:
     ledger_engine: str = "logs"
     archive_retention_days: int = 2557
     archive_object_lock: bool = False
+    manual_sync_max_days: int = 1
     state_backend: StateBackend = field(default_factory=StateBackend)
 
     @property
@@ -278,6 +279,7 @@ KEYS: dict[str, _Key] = {
     "LEDGER_ENGINE": _Key(_check_ledger_engine, "logs"),
     "ARCHIVE_RETENTION_DAYS": _Key(_non_negative_int, 2557),
     "ARCHIVE_OBJECT_LOCK": _Key(_check_bool, False),
+    "MANUAL_SYNC_MAX_DAYS": _Key(_positive_int, 1),
 }
 
 
@@ -329,6 +331,7 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         ledger_engine=values["LEDGER_ENGINE"],
         archive_retention_days=values["ARCHIVE_RETENTION_DAYS"],
         archive_object_lock=values["ARCHIVE_OBJECT_LOCK"],
+        manual_sync_max_days=values["MANUAL_SYNC_MAX_DAYS"],
     )
 
 

@@ -49,7 +49,13 @@ locals {
     GLUE_DATABASE    = module.analytics.database
     GLUE_TABLE       = module.analytics.table
     ATHENA_WORKGROUP = module.analytics.workgroup
+    RUNS_TABLE       = module.data.runs_table_name
   }
+
+  # A manual range too long for the API is handed to the scheduled aggregator by name (not by the
+  # function's ARN output, which would make the map depend on itself).
+  aggregator_function_name = "${var.prefix}_cost_tracking"
+  aggregator_function_arn  = "arn:${local.partition}:lambda:${local.arn_tail}:function:${local.aggregator_function_name}"
 
   # The Athena engine reads the archive through the Glue table, in its workgroup (granted only
   # when LEDGER_ENGINE is athena).
@@ -128,15 +134,35 @@ locals {
       memory_size = 512
       route       = null
       environment = local.aggregator_environment
-      statements  = local.aggregator_statements
+      statements = concat(local.aggregator_statements, [{
+        sid       = "RecordRunOutcome"
+        actions   = ["dynamodb:UpdateItem"]
+        resources = [module.data.runs_table_arn]
+      }])
     }
     cost_tracking_manual = {
       description = "Aggregates a day's usage lines on an administrator's request"
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "cost_track_manual", required_querystring = [] }
-      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin })
-      statements  = local.aggregator_statements
+      environment = merge(local.aggregator_environment, {
+        ADMIN_GROUP          = var.admin_group
+        CORS_ORIGIN          = local.cors_origin
+        AGGREGATOR_FUNCTION  = local.aggregator_function_name
+        MANUAL_SYNC_MAX_DAYS = tostring(var.manual_sync_max_days)
+      })
+      statements = concat(local.aggregator_statements, [
+        {
+          sid       = "StartAndReadRuns"
+          actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
+          resources = [module.data.runs_table_arn]
+        },
+        {
+          sid       = "HandOverLongRuns"
+          actions   = ["lambda:InvokeFunction"]
+          resources = [local.aggregator_function_arn]
+        },
+      ])
     }
     ddb_cost_retrieval = {
       description = "Returns usage rows: the caller's own, or any tenant's for an administrator"

@@ -77,3 +77,8 @@ output "schedule_name" {
   description = "EventBridge Scheduler schedule of the aggregator."
   value       = module.scheduler.schedule_name
 }
+
+output "archive_bucket" {
+  description = "Bucket of the usage archive (usage/YYYY/MM/DD/HH/ objects written by Firehose)."
+  value       = module.archive.bucket
+}

@@ -293,3 +293,14 @@ variable "athena_bytes_scanned_cutoff" {
   type        = number
   default     = 200000000000
 }
+
+variable "manual_sync_max_days" {
+  description = "MANUAL_SYNC_MAX_DAYS: longest range POST /cost_track_manual aggregates within the request; a longer one runs asynchronously (202 and a run id)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.manual_sync_max_days >= 1 && floor(var.manual_sync_max_days) == var.manual_sync_max_days
+    error_message = "manual_sync_max_days must be a whole number, 1 or more."
+  }
+}

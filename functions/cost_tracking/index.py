@@ -1,4 +1,8 @@
-"""Scheduled aggregator: yesterday (UTC) by default, or the date or range given in the event."""
+"""Scheduled aggregator: yesterday (UTC) by default, or the date or range given in the event.
+
+An event with a ``run_id`` is a manual run handed over by POST /cost_track_manual: its outcome
+(summary or error) is recorded under that id.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,10 @@ def _request(event) -> dict:
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     today = dates.today()
-    days = dates.aggregation_days(
-        _request(event), today - dt.timedelta(days=1), SETTINGS.max_range_days, now=today
-    )
-    return jobs.run_and_answer(days, SETTINGS, logger)
+    run_id = event.get("run_id") if isinstance(event, dict) and SETTINGS.runs_table else None
+    # a handed-over manual run may end today; the schedule's default is yesterday
+    default = today if run_id else today - dt.timedelta(days=1)
+    days = dates.aggregation_days(_request(event), default, SETTINGS.max_range_days, now=today)
+    if run_id is None:
+        return jobs.run_and_answer(days, SETTINGS, logger)
+    return jobs.run_and_record(run_id, days, SETTINGS, logger)

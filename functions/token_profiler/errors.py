@@ -25,6 +25,10 @@ class Forbidden(ProfilerError):
     status = 403
 
 
+class NotFound(ProfilerError):
+    status = 404
+
+
 class BedrockThrottled(ProfilerError):
     status = 429
 

@@ -9,6 +9,7 @@ a crash, concurrently, or after late lines arrived) rewrites the same keys with 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from token_profiler.clients import aws_client
 from token_profiler.ledger import DayTotals
 from token_profiler.prices import Catalog
 from token_profiler.reports import put_report
+from token_profiler.runs import RUNNING, RunStore, check_run_id
 from token_profiler.storage import UsageTable
 
 
@@ -108,3 +110,32 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
         logger.warning(warning)
     logger.info("aggregation finished", extra={"summary": summary.as_dict()})
     return {"body": "Calculation Finished!", "summary": summary.as_dict()}
+
+
+def start_run(days: list[dt.date], settings: Any, requested_by: str, logger: Any) -> dict[str, Any]:
+    """Hand a range too long for the API to the scheduled aggregator (invoked asynchronously with
+    a run id); the answer names the run."""
+    run_id = RunStore(aws_client("dynamodb"), settings.runs_table).record_start(days, requested_by)
+    payload = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat(), "run_id": run_id}
+    aws_client("lambda").invoke(
+        FunctionName=settings.aggregator_function,
+        InvocationType="Event",
+        Payload=json.dumps(payload).encode(),
+    )
+    logger.info("aggregation run started", extra={"run_id": run_id, "days": len(days)})
+    return {"run_id": run_id, "status": RUNNING, "dates": [d.isoformat() for d in days]}
+
+
+def run_and_record(run_id: Any, days: list[dt.date], settings: Any, logger: Any) -> dict[str, Any]:
+    """``run_and_answer`` for a handed-over run: its outcome is recorded under its id."""
+    runs = RunStore(aws_client("dynamodb"), settings.runs_table)
+    check_run_id(run_id)
+    try:
+        answer = run_and_answer(days, settings, logger)
+    except Exception as exc:
+        # recorded, then raised: Lambda retries an asynchronous invocation, and a retry that
+        # succeeds records its summary over this
+        runs.record_failure(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    runs.record_success(run_id, answer["summary"])
+    return answer

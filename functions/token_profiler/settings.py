@@ -49,6 +49,9 @@ class Settings:
     glue_database: str = ""
     glue_table: str = ""
     athena_workgroup: str = ""
+    runs_table: str = ""
+    aggregator_function: str = ""
+    manual_sync_max_days: int = 1
 
     @property
     def catalog(self) -> Catalog:
@@ -155,7 +158,12 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         bedrock_read_timeout=_float(env, "BEDROCK_READ_TIMEOUT", 20.0, 1.0, 24.0),
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
         **_ledger(env),
+        runs_table=env.get("RUNS_TABLE", "").strip(),
+        aggregator_function=env.get("AGGREGATOR_FUNCTION", "").strip(),
+        manual_sync_max_days=_int(env, "MANUAL_SYNC_MAX_DAYS", 1, 1, 3_660),
     )
+    if function == "cost_tracking_manual" and bool(settings.runs_table) != bool(settings.aggregator_function):
+        raise ConfigError("RUNS_TABLE and AGGREGATOR_FUNCTION: set both (asynchronous runs) or neither")
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog
     unknown = [m for m in enabled if catalog.resolve(m) is None]

@@ -44,6 +44,7 @@ ACTION_ALIASES = {
     "bedrock:Converse": "bedrock:InvokeModel",
     "bedrock:ConverseStream": "bedrock:InvokeModelWithResponseStream",
     "s3:ListObjectsV2": "s3:ListBucket",
+    "lambda:Invoke": "lambda:InvokeFunction",
 }
 
 

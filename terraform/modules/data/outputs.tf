@@ -22,3 +22,13 @@ output "reports_bucket_arn" {
   description = "ARN of the reports bucket."
   value       = module.reports.arn
 }
+
+output "runs_table_name" {
+  description = "DynamoDB table of the manual aggregation runs."
+  value       = aws_dynamodb_table.runs.name
+}
+
+output "runs_table_arn" {
+  description = "ARN of the runs table."
+  value       = aws_dynamodb_table.runs.arn
+}
