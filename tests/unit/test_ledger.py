@@ -148,6 +148,13 @@ def test_a_line_the_aggregator_skips_is_skipped_by_the_query(tmp_path, usage):
 def test_object_lines_reads_both_shapes_and_drops_control_messages():
     body = envelope(["a", "b"]) + envelope([], "CONTROL_MESSAGE") + envelope(["c"])
     assert archive.object_lines(body) == b"a\nb\nc\n"
+    # the emulator writes the envelope's keys in another order
+    events = [{"id": "1", "timestamp": 0, "message": "m"}]
+    moto_style = {"logEvents": events, "logGroup": "g", "messageType": "DATA_MESSAGE", "owner": "1"}
+    assert archive.object_lines(gzip.compress(json.dumps(moto_style).encode())) == b"m\n"
+    # a first line cut short is not mistaken for an envelope
+    cut = '{"level":"INFO","logEvents'
+    assert archive.object_lines(extracted([cut, "x"])) == (cut + "\nx\n").encode()
     assert archive.object_lines(extracted(["x", "y"])) == b"x\ny\n"
     assert archive.object_lines(gzip.compress(b"")) == b""
 

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from typing import Any
 
 LATE_HOURS = 1  # Firehose's longest buffer is 900 s
-_ENVELOPE = b'{"messageType"'
 
 
 def day_hours(day: dt.date) -> list[str]:
@@ -40,11 +39,11 @@ def day_keys(s3: Any, bucket: str, prefix: str, day: dt.date) -> Iterator[str]:
 def object_lines(body: bytes) -> bytes:
     """The log messages of one archive object, newline-delimited."""
     data = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-    if not data.lstrip().startswith(_ENVELOPE):
-        return data if data.endswith(b"\n") or not data else data + b"\n"
-    messages: list[str] = []
     text = data.decode("utf-8")
     decoder = json.JSONDecoder()
+    if not _is_envelope(text, decoder):
+        return data if data.endswith(b"\n") or not data else data + b"\n"
+    messages: list[str] = []
     at = 0
     while at < len(text):
         while at < len(text) and text[at] in " \t\r\n":
@@ -57,3 +56,13 @@ def object_lines(body: bytes) -> bytes:
         # a message never holds a raw newline (the logger writes one JSON line)
         messages.extend(event["message"].replace("\n", " ") for event in envelope.get("logEvents", []))
     return ("\n".join(messages) + "\n").encode("utf-8") if messages else b""
+
+
+def _is_envelope(text: str, decoder: json.JSONDecoder) -> bool:
+    """Whether the object's first JSON value is a subscription envelope (keys in any order); a
+    message line never has logEvents."""
+    try:
+        first, _ = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+    except ValueError:
+        return False
+    return isinstance(first, dict) and "logEvents" in first and "messageType" in first
