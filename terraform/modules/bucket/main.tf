@@ -79,6 +79,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       expiration {
         days = rule.value
       }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
     }
   }
 
