@@ -121,6 +121,7 @@ def render_capacity(record: dict) -> list[str]:
             f"{row['s3']:,.2f} | {row['athena']:,.4f} | {row['metering']:,.2f} | {row['bedrock']:,.0f} | "
             f"{share:.4%} |"
         )
+    biggest = model["cost_per_day_usd"][-1]
     out += [
         "",
         "- CloudWatch ingestion is paid today already (the usage line is logged either way); the archive "
@@ -129,7 +130,8 @@ def render_capacity(record: dict) -> list[str]:
         "buffer (300 s or 128 MB), so the last line of a day is in S3 by about 00:05 UTC; the schedule "
         "(default 00:15 UTC; 00:10 is enough) then runs one Athena query over the day's 25 hour "
         "partitions and prices the grouped rows in Python. Athena's query time over the 100M-call day "
-        "(about 9.5 GB of gzip in ~75 objects of 128 MB) was not measured here (no Athena offline); "
+        f"(about {biggest['archive_gb']:,.1f} GB of gzip in about {biggest['objects']:,.0f} objects) was not "
+        "measured here (no Athena offline); "
         "at Athena's usual scan rates it is minutes, which puts the rows within about 15 minutes of "
         "the close. The logs engine cannot reach that size at all (table above).",
         "",
