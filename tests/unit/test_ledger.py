@@ -129,6 +129,8 @@ def test_only_lines_logged_that_day_count(tmp_path):
         {"region": 5},
         {"schema_version": 2},
         {"cache_read": -3},
+        {"cache_write": -2},
+        {"cache_write": 0.5},
     ],
 )
 def test_a_line_the_aggregator_skips_is_skipped_by_the_query(tmp_path, usage):
@@ -143,6 +145,17 @@ def test_a_line_the_aggregator_skips_is_skipped_by_the_query(tmp_path, usage):
     # the skipped line never displaces the valid one with the same request id
     assert totals.sums == agg.sums == {("u", "m", "us-east-1"): [1, 1, 0, 0, 1]}
     assert totals.lines_skipped == agg.lines_skipped == 1
+
+
+def test_cache_counts_may_be_absent_and_count_as_zero(tmp_path):
+    record = json.loads(usage_line(tenant="t", request_id="r", model_id="m", input_tokens=4, output_tokens=2))
+    del record["token_usage"]["cache_read_input_tokens"], record["token_usage"]["cache_write_input_tokens"]
+    del record["token_usage"]["region"]
+    line = json.dumps(record, separators=(",", ":"))
+    agg = DayAggregate(DAY.isoformat())
+    agg.add(line)
+    totals = run_duckdb(tmp_path, [extracted([line])])
+    assert totals.sums == agg.sums == {("t", "m", ""): [4, 2, 0, 0, 1]}
 
 
 def test_object_lines_reads_both_shapes_and_drops_control_messages():
