@@ -85,6 +85,13 @@ def test_an_operation_passed_as_a_callable_counts_under_its_iam_name(functions):
 def test_the_real_functions_need_what_docs_say():
     """Guards the docs' IAM table: a new AWS call in the code fails here and in the Terraform suite."""
     assert derive_actions("invoke_model") == {"bedrock:InvokeModel"}
-    for key in ("cost_tracking", "cost_tracking_manual"):
-        assert derive_actions(key) == {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
+    aggregator = {"logs:FilterLogEvents", "dynamodb:BatchWriteItem", "s3:PutObject"}
+    assert derive_actions("cost_tracking") == aggregator | {"dynamodb:UpdateItem"}
+    manual = aggregator | {"dynamodb:PutItem", "dynamodb:GetItem", "lambda:InvokeFunction"}
+    assert derive_actions("cost_tracking_manual") == manual
+    # the athena engine: its queries instead of FilterLogEvents
+    athena = {"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"}
+    assert derive_actions("cost_tracking", engine="athena") == (
+        aggregator - {"logs:FilterLogEvents"}
+    ) | athena | {"dynamodb:UpdateItem"}
     assert derive_actions("ddb_cost_retrieval") == {"dynamodb:Query", "dynamodb:Scan"}
