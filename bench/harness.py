@@ -18,7 +18,7 @@ FUNCTIONS = ROOT / "functions"
 BUILD = ROOT / "build" / "bench"
 RESULTS = BUILD / "results.json"
 NOTE = ROOT / "docs" / "benchmarks.md"
-METRICS = ("handler_overhead", "cold_import", "package_size", "aggregation", "end_to_end")
+METRICS = ("handler_overhead", "cold_import", "package_size", "aggregation", "end_to_end", "ledger_scale")
 
 # The domain package (the layer) and the repo (scripts.build) are importable, as in the tests.
 for _path in (str(ROOT), str(FUNCTIONS)):

@@ -100,7 +100,8 @@ class Gateway:
     ):
         self.config = config
         # Loopback-only control hooks of the local stack (run the schedule now, health), outside any stage.
-        self.control: Callable[[str, str, bytes], tuple[int, dict[str, Any]]] | None = None
+        # (method, path, body, headers) -> (status, JSON payload)
+        self.control: Callable[[str, str, bytes, dict[str, str]], tuple[int, Any]] | None = None
         # Documents served on GET outside any stage (the OpenAPI document): path -> (type, bytes).
         self.documents: dict[str, tuple[str, bytes]] = {}
         self.verifier = verifier
@@ -173,7 +174,7 @@ class Gateway:
             content_type, data = document
             return 200, {"Content-Type": content_type, "Access-Control-Allow-Origin": "*"}, data
         if self.control is not None and split.path.startswith("/_local/"):
-            status, payload = self.control(method, split.path, body)
+            status, payload = self.control(method, split.path, body, {n.lower(): v for n, v in headers})
             return status, {"Content-Type": "application/json"}, json.dumps(payload, default=str).encode()
         prefix = f"/{self.config.stage}"
         path = split.path

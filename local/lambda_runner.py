@@ -13,11 +13,13 @@ import hashlib
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -334,3 +336,41 @@ class CloudWatchSink:
             logStreamName=stream,
             logEvents=[{"timestamp": ms, "message": line} for ms, line in ordered],
         )
+
+
+# The Lambda Invoke API as the functions' boto3 calls it (AWS_ENDPOINT_URL_LAMBDA points here).
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+
+
+class InvokeApi:
+    """Invoke, RequestResponse or Event (asynchronous: answered 202, run on a thread), of the
+    stack's own functions, by name or ARN. Lambda retries a failed asynchronous invocation twice,
+    after a minute and two; here it runs once and its failure is only logged."""
+
+    def __init__(self, pools: dict[str, FunctionPool]):
+        self.pools = pools
+
+    def _pool(self, name: str) -> FunctionPool | None:
+        name = urllib.parse.unquote(name)
+        for arn, pool in self.pools.items():
+            if name in (arn, pool.spec.name) or name.endswith(f":function:{pool.spec.name}"):
+                return pool
+        return None
+
+    def __call__(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any] | None:
+        match = INVOKE_PATH.match(path)
+        if match is None:
+            return None
+        pool = self._pool(match["name"])
+        if pool is None:
+            return 404, {"Type": "User", "message": f"Function not found: {match['name']}"}
+        try:
+            event = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"Type": "User", "message": "Could not parse request body into json"}
+        if headers.get("x-amz-invocation-type", "RequestResponse") == "Event":
+            name = f"async-{pool.spec.name}"
+            threading.Thread(target=pool.invoke, args=(event,), name=name, daemon=True).start()
+            return 202, {}
+        result = pool.invoke(event)
+        return 200, result.payload

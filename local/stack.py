@@ -28,7 +28,7 @@ from local.bedrock_emulator import make_server as make_emulator
 from local.gateway import Gateway
 from local.gateway import make_server as make_gateway
 from local.jwt_verify import CognitoVerifier, fetch_jwks
-from local.lambda_runner import CloudWatchSink, FunctionPool, InvokeResult
+from local.lambda_runner import CloudWatchSink, FunctionPool, InvokeApi, InvokeResult
 from local.readback import (
     parse_api_url,
     pool_and_clients,
@@ -52,6 +52,8 @@ CONTROL_PREFIX = "/_local/"
 # The API's OpenAPI document, served by the local API Gateway outside the stage (never a Lambda route).
 OPENAPI_PATH = "/openapi.json"
 OPENAPI_FILE = REPO / "docs" / "openapi.json"
+# The functions' Lambda client (an aggregation run handed over asynchronously) calls the stack here.
+LAMBDA_API_PREFIX = CONTROL_PREFIX + "lambda"
 
 
 def start_moto(port: int, log_file: Path) -> subprocess.Popen:
@@ -181,6 +183,7 @@ class LocalStack:
             **CREDENTIALS,
             "AWS_REGION": region,
             "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_ENDPOINT_URL_LAMBDA": f"http://{HOST}:{self.ports.api}{LAMBDA_API_PREFIX}",
             "BEDROCK_URL": self.bedrock_url,
         }
         function_arns = {
@@ -323,7 +326,13 @@ class LocalStack:
             )
         return results
 
-    def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def _control(
+        self, method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        if method == "POST" and path.startswith(LAMBDA_API_PREFIX):
+            answer = InvokeApi(self.pools)(path[len(LAMBDA_API_PREFIX) :], body, headers or {})
+            if answer is not None:
+                return answer
         if method == "POST" and path == CONTROL_PREFIX + "schedules/run":
             overrides = json.loads(body or b"{}")
             return 200, {"runs": self.run_schedule(overrides)}

@@ -97,6 +97,10 @@ class StackConfig:
     log_prompts: bool
     max_input_chars: int
     manage_api_gateway_account: bool = False
+    ledger_engine: str = "logs"
+    archive_retention_days: int = 2557
+    archive_object_lock: bool = False
+    manual_sync_max_days: int = 1
     state_backend: StateBackend = field(default_factory=StateBackend)
     availability_zones: list[str] = field(default_factory=list)
     web_console: bool = True
@@ -321,6 +325,13 @@ def _check_time_zone(value: Any) -> str | None:
     return None
 
 
+def _check_ledger_engine(value: Any) -> str | None:
+    # duckdb reads the archive on one machine (the local stack, tests, benchmarks), not in Lambda
+    if value not in ("logs", "athena"):
+        return "must be logs (FilterLogEvents) or athena (the S3 archive)"
+    return None
+
+
 @dataclass(frozen=True)
 class _Key:
     check: Callable[[Any], str | None]
@@ -363,6 +374,10 @@ KEYS: dict[str, _Key] = {
     "PLAN_TIME_ZONE": _Key(_check_time_zone, "UTC"),
     "PLANS_FAIL_OPEN": _Key(_check_bool, False),
     "ALERT_EMAILS": _Key(_check_emails, []),
+    "LEDGER_ENGINE": _Key(_check_ledger_engine, "logs"),
+    "ARCHIVE_RETENTION_DAYS": _Key(_non_negative_int, 2557),
+    "ARCHIVE_OBJECT_LOCK": _Key(_check_bool, False),
+    "MANUAL_SYNC_MAX_DAYS": _Key(_positive_int, 1),
 }
 
 
@@ -424,6 +439,10 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         plan_time_zone=values["PLAN_TIME_ZONE"],
         plans_fail_open=values["PLANS_FAIL_OPEN"],
         alert_emails=list(values["ALERT_EMAILS"]),
+        ledger_engine=values["LEDGER_ENGINE"],
+        archive_retention_days=values["ARCHIVE_RETENTION_DAYS"],
+        archive_object_lock=values["ARCHIVE_OBJECT_LOCK"],
+        manual_sync_max_days=values["MANUAL_SYNC_MAX_DAYS"],
     )
 
 

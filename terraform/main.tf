@@ -57,6 +57,14 @@ locals {
     PLANS_TABLE    = module.data.plans_table_name
     DEFAULT_PLAN   = var.default_plan
     PLAN_TIME_ZONE = var.plan_time_zone
+    # the ledger engine (token_profiler.ledger) and where it reads, the runs table of manual runs
+    LEDGER_ENGINE    = var.ledger_engine
+    ARCHIVE_BUCKET   = module.archive.bucket
+    ARCHIVE_PREFIX   = module.archive.prefix
+    GLUE_DATABASE    = module.analytics.database
+    GLUE_TABLE       = module.analytics.table
+    ATHENA_WORKGROUP = module.analytics.workgroup
+    RUNS_TABLE       = module.data.runs_table_name
   }
 
   # The signing keyring, read once per cold start by the function that signs and those that verify.
@@ -66,13 +74,48 @@ locals {
     resources = [module.signing.secret_arn]
   }
 
+  # A manual range too long for the API is handed to the scheduled aggregator by name (not by the
+  # function's ARN output, which would make the map depend on itself).
+  aggregator_function_name = "${var.prefix}_cost_tracking"
+  aggregator_function_arn  = "arn:${local.partition}:lambda:${local.arn_tail}:function:${local.aggregator_function_name}"
+
+  # The Athena engine reads the archive through the Glue table, in its workgroup (granted only
+  # when LEDGER_ENGINE is athena).
+  athena_statements = var.ledger_engine != "athena" ? [] : [
+    {
+      sid       = "QueryUsageArchive"
+      actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
+      resources = [module.analytics.workgroup_arn]
+    },
+    {
+      sid       = "ReadUsageTable"
+      actions   = ["glue:GetDatabase", "glue:GetTable"]
+      resources = ["arn:${local.partition}:glue:${local.arn_tail}:catalog", module.analytics.database_arn, module.analytics.table_arn]
+    },
+    {
+      sid       = "ReadArchivedLines"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.archive.bucket_arn}/${module.archive.prefix}*"]
+    },
+    {
+      sid       = "ListArchivedLines"
+      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      resources = [module.archive.bucket_arn, module.analytics.results_bucket_arn]
+    },
+    {
+      sid       = "WriteQueryResults"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+      resources = ["${module.analytics.results_bucket_arn}/results/*"]
+    },
+  ]
+
   # What each function's code calls, and on which resources: nothing more is granted.
-  aggregator_statements = [
+  aggregator_statements = concat(var.ledger_engine != "logs" ? [] : [
     {
       sid       = "ReadUsageLines"
       actions   = ["logs:FilterLogEvents"]
       resources = [local.log_group_arn.invoke_model, "${local.log_group_arn.invoke_model}:*"]
-    },
+    }], [
     {
       sid       = "WriteUsageRows"
       actions   = ["dynamodb:BatchWriteItem"]
@@ -101,7 +144,7 @@ locals {
       actions   = ["dynamodb:Query"]
       resources = [module.data.table_arn]
     },
-  ]
+  ], local.athena_statements)
 
   # Tenant plans (token_profiler.plans): what invoke_model and the two plan routes read.
   plans_environment = {
@@ -199,15 +242,36 @@ locals {
       memory_size = 512
       route       = null
       environment = local.aggregator_environment
-      statements  = local.aggregator_statements
+      statements = concat(local.aggregator_statements, [{
+        sid       = "RecordRunOutcome"
+        actions   = ["dynamodb:UpdateItem"]
+        resources = [module.data.runs_table_arn]
+      }])
     }
     cost_tracking_manual = {
       description = "Aggregates a day's usage lines on an administrator's request"
       timeout     = var.api_function_timeout
       memory_size = 512
       route       = { path = "cost_track_manual", required_querystring = [] }
-      environment = merge(local.aggregator_environment, { ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin, ADMIN_MFA = tostring(var.admin_mfa) })
-      statements  = concat(local.aggregator_statements, local.admin_mfa_statements)
+      environment = merge(local.aggregator_environment, {
+        ADMIN_GROUP          = var.admin_group
+        CORS_ORIGIN          = local.cors_origin
+        ADMIN_MFA            = tostring(var.admin_mfa)
+        AGGREGATOR_FUNCTION  = local.aggregator_function_name
+        MANUAL_SYNC_MAX_DAYS = tostring(var.manual_sync_max_days)
+      })
+      statements = concat(local.aggregator_statements, local.admin_mfa_statements, [
+        {
+          sid       = "StartAndReadRuns"
+          actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
+          resources = [module.data.runs_table_arn]
+        },
+        {
+          sid       = "HandOverLongRuns"
+          actions   = ["lambda:InvokeFunction"]
+          resources = [local.aggregator_function_arn]
+        },
+      ])
     }
     ddb_cost_retrieval = {
       description = "Returns usage rows: the caller's own, or any tenant's for an administrator"
@@ -239,9 +303,14 @@ module "network" {
   region             = var.region
   vpc_cidr           = var.vpc_cidr
   availability_zones = var.availability_zones
-  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint
-  interface_endpoints = distinct(concat(var.interface_endpoints, var.admin_mfa ? ["cognito-idp"] : []))
-  gateway_endpoints   = var.gateway_endpoints
+  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint;
+  # LEDGER_ENGINE=athena's queries reach Athena through its own
+  interface_endpoints = distinct(concat(
+    var.interface_endpoints,
+    var.admin_mfa ? ["cognito-idp"] : [],
+    var.ledger_engine == "athena" ? ["athena"] : [],
+  ))
+  gateway_endpoints = var.gateway_endpoints
 
   emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
 }
@@ -481,4 +550,31 @@ module "alarms" {
   alarms            = local.alarms
   emails            = var.alarm_emails
   dashboard_widgets = local.dashboard_widgets
+}
+
+module "archive" {
+  source = "./modules/archive"
+
+  name                = var.prefix
+  bucket_name         = "${local.bucket_prefix}-archive-${local.account_id}"
+  log_group_name      = module.functions.log_group_names["invoke_model"]
+  filter_pattern      = "\"TOKEN_USAGE\""
+  retention_days      = var.archive_retention_days
+  object_lock_enabled = var.archive_object_lock
+  tags                = local.tags
+
+  emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
+}
+
+module "analytics" {
+  source = "./modules/analytics"
+
+  name                 = var.prefix
+  archive_bucket       = module.archive.bucket
+  archive_prefix       = module.archive.prefix
+  results_bucket_name  = "${local.bucket_prefix}-athena-${local.account_id}"
+  bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
+  tags                 = local.tags
+
+  emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
 }

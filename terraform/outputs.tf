@@ -102,3 +102,8 @@ output "alerts_topic_arn" {
   description = "SNS topic of the budget threshold alerts."
   value       = module.alerts.topic_arn
 }
+
+output "archive_bucket" {
+  description = "Bucket of the usage archive (usage/YYYY/MM/DD/HH/ objects written by Firehose)."
+  value       = module.archive.bucket
+}

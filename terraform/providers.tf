@@ -22,6 +22,9 @@ provider "aws" {
     cognitoidp     = local.endpoint
     dynamodb       = local.endpoint
     ec2            = local.endpoint
+    firehose       = local.endpoint
+    glue           = local.endpoint
+    athena         = local.endpoint
     iam            = local.endpoint
     lambda         = local.endpoint
     s3             = local.endpoint

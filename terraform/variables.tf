@@ -71,7 +71,7 @@ variable "vpc_cidr" {
 variable "interface_endpoints" {
   description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs", "secretsmanager", "sns"]
+  default     = ["bedrock-runtime", "lambda", "logs", "secretsmanager", "sns"]
 
   validation {
     condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
@@ -87,7 +87,7 @@ variable "interface_endpoints" {
 variable "required_interface_endpoints" {
   description = "Interface endpoints the functions' own calls need (rendered from scripts/endpoints.py)."
   type        = list(string)
-  default     = ["bedrock-runtime", "logs", "secretsmanager", "sns"]
+  default     = ["bedrock-runtime", "lambda", "logs", "secretsmanager", "sns"]
 }
 
 variable "gateway_endpoints" {
@@ -373,5 +373,52 @@ variable "signed_lines_from" {
   validation {
     condition     = var.signed_lines_from == "" || can(regex("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", var.signed_lines_from))
     error_message = "signed_lines_from must be empty or a date YYYY-MM-DD."
+  }
+}
+
+# ---- usage ledger (archive and engines) ----------------------------------------------------
+
+variable "ledger_engine" {
+  description = "LEDGER_ENGINE: how the aggregators read a day: logs (FilterLogEvents, small deployments) or athena (the S3 archive)."
+  type        = string
+  default     = "logs"
+
+  validation {
+    condition     = contains(["logs", "athena"], var.ledger_engine)
+    error_message = "ledger_engine must be logs or athena (duckdb runs on one machine, not in Lambda)."
+  }
+}
+
+variable "archive_retention_days" {
+  description = "ARCHIVE_RETENTION_DAYS: days the usage archive keeps an object (billing records: 2557 = 7 years); 0 keeps them forever."
+  type        = number
+  default     = 2557
+
+  validation {
+    condition     = var.archive_retention_days >= 0 && floor(var.archive_retention_days) == var.archive_retention_days
+    error_message = "archive_retention_days must be a whole number, 0 or more."
+  }
+}
+
+variable "archive_object_lock" {
+  description = "ARCHIVE_OBJECT_LOCK: create the archive bucket with S3 Object Lock (governance mode for the retention)."
+  type        = bool
+  default     = false
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "ATHENA_BYTES_SCANNED_CUTOFF: the workgroup cancels a query scanning more bytes than this."
+  type        = number
+  default     = 200000000000
+}
+
+variable "manual_sync_max_days" {
+  description = "MANUAL_SYNC_MAX_DAYS: longest range POST /cost_track_manual aggregates within the request; a longer one runs asynchronously (202 and a run id)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.manual_sync_max_days >= 1 && floor(var.manual_sync_max_days) == var.manual_sync_max_days
+    error_message = "manual_sync_max_days must be a whole number, 1 or more."
   }
 }

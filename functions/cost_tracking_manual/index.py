@@ -1,13 +1,20 @@
-"""POST /cost_track_manual: the same aggregation on demand, today (UTC) by default. Admins only."""
+"""POST /cost_track_manual: the same aggregation on demand, today (UTC) by default. Admins only.
+
+A range longer than MANUAL_SYNC_MAX_DAYS cannot finish within API Gateway's 29 s: it is handed to
+the scheduled aggregator (asynchronously, with a run id) and answered 202 with that id;
+``{"run_id": ...}`` reads the run's status, and once done its summary, back.
+"""
 
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from token_profiler import dates, jobs, mfa, settings, telemetry
 from token_profiler.apigw import caller, json_body, make_app
 from token_profiler.clients import aws_client
-from token_profiler.errors import Forbidden
+from token_profiler.errors import BadRequest, Forbidden
+from token_profiler.runs import RunStore, needs_async
 
 SETTINGS = settings.load("cost_tracking_manual")
 logger = Logger()
@@ -22,14 +29,22 @@ def cost_track_manual():
     )
     if not who.is_member(SETTINGS.admin_group):
         raise Forbidden("only members of the admin group may run the aggregation")
+    body = json_body(app, required=False)
+    if isinstance(body, dict) and "run_id" in body:
+        if len(body) != 1 or not SETTINGS.runs_table:
+            raise BadRequest("give run_id alone to read a run's status")
+        return RunStore(aws_client("dynamodb"), SETTINGS.runs_table).status_of(body["run_id"])
     today = dates.today()
     days = dates.aggregation_days(
-        json_body(app, required=False),
+        body,
         today,
         SETTINGS.max_range_days,
         now=today,
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
+    if SETTINGS.runs_table and needs_async(days, SETTINGS.manual_sync_max_days):
+        started = jobs.start_run(days, SETTINGS, who.tenant_id, logger)
+        return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=started)
     answer = jobs.run_and_answer(days, SETTINGS, logger, metrics)
     telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
     return answer

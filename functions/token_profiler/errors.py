@@ -40,6 +40,10 @@ class ModelAccessDenied(Forbidden):
     subscription, or the function's role may not invoke it): an operator step, named in the message."""
 
 
+class NotFound(ProfilerError):
+    status = 404
+
+
 class BedrockThrottled(ProfilerError):
     status = 429
 

@@ -1,6 +1,7 @@
 """The aggregation run shared by the scheduled and the manual aggregator.
 
-For each UTC day: read the invoke function's log group, sum the lines that verify (signed lines;
+For each UTC day: read the usage ledger with the configured engine (token_profiler.ledger: the log
+group, or the S3 archive through DuckDB or Athena), sum the lines that verify (signed lines;
 unsigned ones only before SIGNED_LINES_FROM) and price per (tenant, model) at the day's prices,
 write the rows to DynamoDB under deterministic keys, write the CSV report to S3. Rerunning a day
 (after a crash, concurrently, or after late lines arrived) rewrites the same keys with the full
@@ -11,16 +12,19 @@ hold (logs expired, lines missing) writes nothing for that day and reports the d
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from token_profiler import ROW_COUNTS
-from token_profiler.aggregate import DayAggregate, build_rows
+from token_profiler.aggregate import build_rows
 from token_profiler.clients import aws_client
 from token_profiler.day_prices import prices_for_day
-from token_profiler.logs import iter_day_messages
+from token_profiler.ledger import DayTotals
 from token_profiler.prices import Catalog
 from token_profiler.reports import put_report
+from token_profiler.runs import RUNNING, RunStore, check_run_id
 from token_profiler.signing import REASONS, Keyring, load_keyring
 from token_profiler.storage import UsageTable
 
@@ -67,8 +71,7 @@ class RunSummary:
 
 
 def aggregate_day(
-    logs_client: Any,
-    log_group: str,
+    read_day: Callable[..., DayTotals],
     day: dt.date,
     catalog: Any,
     retention_days: int,
@@ -76,10 +79,8 @@ def aggregate_day(
     keyring: Keyring,
     accept_unsigned: bool,
 ):
-    agg = DayAggregate(day.isoformat(), keyring.keys, accept_unsigned=accept_unsigned)
-    add = agg.add
-    for message in iter_day_messages(logs_client, log_group, day):
-        add(message)
+    """``read_day(day, keys, accept_unsigned)``: the engine, which verifies before it de-duplicates."""
+    agg = read_day(day, keyring.keys, accept_unsigned)
     rows, warnings = build_rows(agg, catalog, retention_days)
     return agg, rows, warnings
 
@@ -108,14 +109,21 @@ def shortfall(day: str, stored: list[dict[str, Any]], found: list[dict[str, Any]
     }
 
 
+def day_reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
+    """The engine LEDGER_ENGINE names, bound to this container's settings and clients."""
+    from token_profiler.ledger import athena_engine, duckdb_engine, logs_engine
+
+    engines = {"logs": logs_engine, "duckdb": duckdb_engine, "athena": athena_engine}
+    return engines[settings.ledger_engine].reader(settings, client)
+
+
 def run(
     days: list[dt.date],
     *,
-    logs_client: Any,
+    read_day: Callable[..., DayTotals],
     table: UsageTable,
     s3_client: Any,
     bucket: str,
-    log_group: str,
     catalog: Catalog,
     retention_days: int,
     keyring: Keyring,
@@ -127,8 +135,7 @@ def run(
     for day in days:
         stored = list(table.query_day(day.isoformat()))
         agg, rows, warnings = aggregate_day(
-            logs_client,
-            log_group,
+            read_day,
             day,
             prices_for_day(catalog, day.isoformat(), stored),
             retention_days,
@@ -183,11 +190,10 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any, metrics: Any
     warnings and the summary, record the metrics, and give the answer the API documents."""
     summary = run(
         days,
-        logs_client=aws_client("logs"),
+        read_day=day_reader(settings, aws_client),
         table=UsageTable(aws_client("dynamodb"), settings.table_name),
         s3_client=aws_client("s3"),
         bucket=settings.s3_bucket,
-        log_group=settings.log_group_api,
         catalog=settings.catalog,
         retention_days=settings.retention_days,
         keyring=load_keyring(aws_client("secretsmanager"), settings.signing_secret),
@@ -211,3 +217,34 @@ def _drift(settings: Any, through: dt.date) -> list[dict[str, Any]]:
 
     store = plans.store_from_settings(settings, aws_client("dynamodb"))
     return reconcile.drift(store, UsageTable(aws_client("dynamodb"), settings.table_name), through)
+
+
+def start_run(days: list[dt.date], settings: Any, requested_by: str, logger: Any) -> dict[str, Any]:
+    """Hand a range too long for the API to the scheduled aggregator (invoked asynchronously with
+    a run id); the answer names the run."""
+    run_id = RunStore(aws_client("dynamodb"), settings.runs_table).record_start(days, requested_by)
+    payload = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat(), "run_id": run_id}
+    aws_client("lambda").invoke(
+        FunctionName=settings.aggregator_function,
+        InvocationType="Event",
+        Payload=json.dumps(payload).encode(),
+    )
+    logger.info("aggregation run started", extra={"run_id": run_id, "days": len(days)})
+    return {"run_id": run_id, "status": RUNNING, "dates": [d.isoformat() for d in days]}
+
+
+def run_and_record(
+    run_id: Any, days: list[dt.date], settings: Any, logger: Any, metrics: Any = None
+) -> dict[str, Any]:
+    """``run_and_answer`` for a handed-over run: its outcome is recorded under its id."""
+    runs = RunStore(aws_client("dynamodb"), settings.runs_table)
+    check_run_id(run_id)
+    try:
+        answer = run_and_answer(days, settings, logger, metrics)
+    except Exception as exc:
+        # recorded, then raised: Lambda retries an asynchronous invocation, and a retry that
+        # succeeds records its summary over this
+        runs.record_failure(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    runs.record_success(run_id, answer["summary"])
+    return answer

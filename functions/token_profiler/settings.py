@@ -67,6 +67,16 @@ class Settings:
     plan_cache_seconds: int = 30
     alerts_topic_arn: str = ""
 
+    ledger_engine: str = "logs"
+    archive_bucket: str = ""
+    archive_prefix: str = "usage/"
+    glue_database: str = ""
+    glue_table: str = ""
+    athena_workgroup: str = ""
+    runs_table: str = ""
+    aggregator_function: str = ""
+    manual_sync_max_days: int = 1
+
     @property
     def catalog(self) -> Catalog:
         return load_catalog(self.price_overrides)
@@ -119,6 +129,34 @@ def _day(env: Mapping[str, str], name: str) -> dt.date | None:
         raise ConfigError(f"{name}: must be a date YYYY-MM-DD, got {raw!r}") from None
 
 
+# What each ledger engine (LEDGER_ENGINE) cannot run without.
+LEDGER_REQUIRED = {
+    "logs": (),
+    "duckdb": ("ARCHIVE_BUCKET",),
+    "athena": ("ATHENA_WORKGROUP", "GLUE_DATABASE", "GLUE_TABLE"),
+}
+
+
+def _ledger(env: Mapping[str, str]) -> dict:
+    engine = env.get("LEDGER_ENGINE", "").strip().lower() or "logs"
+    if engine not in LEDGER_REQUIRED:
+        raise ConfigError(f"LEDGER_ENGINE: must be one of {', '.join(LEDGER_REQUIRED)}, got {engine!r}")
+    for name in LEDGER_REQUIRED[engine]:
+        if not env.get(name, "").strip():
+            raise ConfigError(f"{name}: required by LEDGER_ENGINE={engine} but not set")
+    prefix = env.get("ARCHIVE_PREFIX", "").strip() or "usage/"
+    if not prefix.endswith("/"):
+        raise ConfigError(f"ARCHIVE_PREFIX: must end with '/', got {prefix!r}")
+    return {
+        "ledger_engine": engine,
+        "archive_bucket": env.get("ARCHIVE_BUCKET", "").strip(),
+        "archive_prefix": prefix,
+        "glue_database": env.get("GLUE_DATABASE", "").strip(),
+        "glue_table": env.get("GLUE_TABLE", "").strip(),
+        "athena_workgroup": env.get("ATHENA_WORKGROUP", "").strip(),
+    }
+
+
 def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings of one function (its key, e.g. ``invoke_model``)."""
     env = os.environ if environ is None else environ
@@ -167,7 +205,13 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         plans_fail_open=_bool(env, "PLANS_FAIL_OPEN"),
         plan_cache_seconds=_int(env, "PLAN_CACHE_SECONDS", 30, 0, 3_600),
         alerts_topic_arn=env.get("ALERTS_TOPIC_ARN", "").strip(),
+        **_ledger(env),
+        runs_table=env.get("RUNS_TABLE", "").strip(),
+        aggregator_function=env.get("AGGREGATOR_FUNCTION", "").strip(),
+        manual_sync_max_days=_int(env, "MANUAL_SYNC_MAX_DAYS", 1, 1, 3_660),
     )
+    if function == "cost_tracking_manual" and bool(settings.runs_table) != bool(settings.aggregator_function):
+        raise ConfigError("RUNS_TABLE and AGGREGATOR_FUNCTION: set both (asynchronous runs) or neither")
     # Parse the price table and overrides now: a bad PRICE_OVERRIDES fails the cold start.
     catalog = settings.catalog
     unknown = [m for m in enabled if catalog.resolve(m) is None]

@@ -535,3 +535,119 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
     assert record["RejectedUsageLines"] == 0  # every line here is signed or malformed, none forged
     # the two unknown-model lines make one unpriced row; no row lacks a Region's price
     assert (record["UnpricedRows"], record["PriceMissingRows"]) == (1, 0)
+
+
+# -- manual runs longer than the API's 29 s ------------------------------------------------------
+
+
+class HandOver:
+    """Stands in for Lambda's asynchronous Invoke: records the call; the test then runs the
+    scheduled aggregator with the payload, as Lambda would."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def invoke(self, **kwargs):
+        self.calls.append(kwargs)
+        return {"StatusCode": 202}
+
+
+@pytest.fixture
+def runs_table(stack, monkeypatch):
+    name = f"{stack.table_name}_runs"  # one per test: the moto server is shared
+    stack.ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("RUNS_TABLE", name)
+    monkeypatch.setenv("AGGREGATOR_FUNCTION", "demo_cost_tracking")
+    monkeypatch.setenv("MANUAL_SYNC_MAX_DAYS", "1")
+    handover = HandOver()
+    real = jobs.aws_client
+    monkeypatch.setattr(jobs, "aws_client", lambda name: handover if name == "lambda" else real(name))
+    return handover
+
+
+def test_a_long_manual_range_answers_202_and_its_status_follows_the_run(stack, runs_table, manual, scheduled):
+    # Given three days of usage
+    today = utc_today()
+    days = [today - dt.timedelta(days=n) for n in (3, 2, 1)]
+    all_records = {}
+    for n, day in enumerate(days):
+        events, records = generate(day, 200, seed=40 + n, tenants=3, prefix=f"long{n}")
+        stack.put_lines(events)
+        all_records[day] = records
+    # When an admin asks for the range
+    status, started = manual({"start_date": days[0].isoformat(), "end_date": days[-1].isoformat()})
+    # Then the answer is 202 with a run id, and the run was handed to the aggregator asynchronously
+    assert status == 202
+    assert started["status"] == "running" and re.fullmatch(r"[0-9a-f]{32}", started["run_id"])
+    assert started["dates"] == [d.isoformat() for d in days]
+    [call] = runs_table.calls
+    assert call["FunctionName"] == "demo_cost_tracking" and call["InvocationType"] == "Event"
+    payload = json.loads(call["Payload"])
+    assert payload == {
+        "start_date": days[0].isoformat(),
+        "end_date": days[-1].isoformat(),
+        "run_id": started["run_id"],
+    }
+    assert stack.items() == []  # nothing aggregated within the request
+    status, running = manual({"run_id": started["run_id"]})
+    assert status == 200 and running["status"] == "running" and "summary" not in running
+    # When the aggregator runs the handed-over event
+    scheduled(payload)
+    # Then the status holds the summary and the rows are every day's exact sums
+    status, done = manual({"run_id": started["run_id"]})
+    assert status == 200 and done["status"] == "succeeded"
+    assert done["summary"]["dates"] == [d.isoformat() for d in days]
+    assert done["summary"]["lines_counted"] == 600
+    items = stack.items()
+    for day in days:
+        assert_rows_match(
+            [i for i in items if i["date"]["S"] == day.isoformat()], day, expected_rows(all_records[day])
+        )
+
+
+def test_a_single_day_keeps_the_synchronous_answer(stack, runs_table, manual):
+    status, payload = manual({"date": (utc_today() - dt.timedelta(days=1)).isoformat()})
+    assert status == 200 and payload["body"] == "Calculation Finished!"
+    assert runs_table.calls == []
+
+
+def test_a_failed_run_is_recorded_with_its_reason(stack, runs_table, manual, scheduled, monkeypatch):
+    today = utc_today()
+    status, started = manual(
+        {"start_date": (today - dt.timedelta(days=2)).isoformat(), "end_date": today.isoformat()}
+    )
+    assert status == 202
+    payload = json.loads(runs_table.calls[0]["Payload"])
+    stack.s3.delete_bucket(Bucket=stack.bucket)  # the CSV report cannot be written
+    with pytest.raises(Exception, match="NoSuchBucket"):
+        scheduled(payload)
+    status, failed = manual({"run_id": started["run_id"]})
+    assert status == 200 and failed["status"] == "failed" and "NoSuchBucket" in failed["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"run_id": "not-a-run"}, 400, "32 hexadecimal"),
+        ({"run_id": 12}, 400, "32 hexadecimal"),
+        ({"run_id": "0" * 32}, 404, "no aggregation run"),
+        ({"run_id": "0" * 32, "date": "2026-01-01"}, 400, "run_id alone"),
+    ],
+)
+def test_reading_a_run_checks_the_id(stack, runs_table, manual, body, status, fragment):
+    answer_status, payload = manual(body)
+    assert answer_status == status and fragment in payload["message"]
+
+
+def test_only_admins_read_a_run(stack, runs_table, manual):
+    today = utc_today()
+    _, started = manual(
+        {"start_date": (today - dt.timedelta(days=1)).isoformat(), "end_date": today.isoformat()}
+    )
+    status, _ = manual({"run_id": started["run_id"]}, groups="users")
+    assert status == 403

@@ -12,6 +12,9 @@ For functions/<key>/index.py the derivation:
    name under the service's IAM prefix), plus the few operations IAM authorizes under another
    action (Converse is authorized as bedrock:InvokeModel).
 
+Subpackages count too (``token_profiler.ledger`` and its modules). The ledger's engines are
+alternatives chosen by LEDGER_ENGINE at cold start: only the deployed engine's module is followed.
+
 Over-approximation is possible (a name shared by two functions), under-approximation is not,
 short of code that builds operation names at run time.
 """
@@ -32,10 +35,13 @@ IAM_PREFIX = {
     "logs": "logs",
     "dynamodb": "dynamodb",
     "s3": "s3",
+    "athena": "athena",
     "cognito-idp": "cognito-idp",
+    "lambda": "lambda",
     "secretsmanager": "secretsmanager",
     "sns": "sns",
 }
+ENGINE_SUFFIX = "_engine"
 # Operations IAM authorizes under a different action name.
 ACTION_ALIASES = {
     "bedrock:Converse": "bedrock:InvokeModel",
@@ -43,6 +49,8 @@ ACTION_ALIASES = {
     # IAM has no TransactWriteItems action: each item's write is authorized as itself, and the
     # plan counters' transactions hold Update actions only (token_profiler.plans.PlanStore.reserve).
     "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "lambda:Invoke": "lambda:InvokeFunction",
 }
 
 
@@ -58,6 +66,15 @@ def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
+def _module_path(name: str, functions_dir: Path) -> Path | None:
+    """token_profiler.<name> as a file: a module, or a subpackage's __init__.py."""
+    base = functions_dir / PACKAGE / Path(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
 def _imported_modules(tree: ast.Module, functions_dir: Path) -> set[str]:
     found = set()
     for node in ast.walk(tree):
@@ -65,23 +82,32 @@ def _imported_modules(tree: ast.Module, functions_dir: Path) -> set[str]:
             if node.module == PACKAGE:
                 found.update(alias.name for alias in node.names)
             elif node.module.startswith(f"{PACKAGE}."):
-                found.add(node.module.split(".", 1)[1])
+                sub = node.module.split(".", 1)[1]
+                found.add(sub)
+                # `from token_profiler.ledger import logs_engine` imports a module too
+                found.update(f"{sub}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith(f"{PACKAGE}."):
                     found.add(alias.name.split(".", 1)[1])
-    return {name for name in found if (functions_dir / PACKAGE / f"{name}.py").is_file()}
+    return {name for name in found if _module_path(name, functions_dir) is not None}
 
 
-def module_closure(key: str, functions_dir: Path = FUNCTIONS_DIR) -> dict[str, ast.Module]:
-    """The handler module and every token_profiler module it reaches by import."""
+def module_closure(
+    key: str, functions_dir: Path = FUNCTIONS_DIR, engine: str = "logs"
+) -> dict[str, ast.Module]:
+    """The handler module and every token_profiler module it reaches by import (of the ledger's
+    engines, only ``engine``'s)."""
     modules = {"index": _parse(functions_dir / key / "index.py")}
     pending = list(_imported_modules(modules["index"], functions_dir))
     while pending:
         name = pending.pop()
         if name in modules:
             continue
-        modules[name] = _parse(functions_dir / PACKAGE / f"{name}.py")
+        last = name.rsplit(".", 1)[-1]
+        if last.endswith(ENGINE_SUFFIX) and last != f"{engine}{ENGINE_SUFFIX}":
+            continue
+        modules[name] = _parse(_module_path(name, functions_dir))
         pending.extend(_imported_modules(modules[name], functions_dir) - set(modules))
     return modules
 
@@ -97,6 +123,21 @@ def _names_used(node: ast.AST) -> set[str]:
     return used
 
 
+def _paginated(node: ast.AST) -> set[str]:
+    """Operations named to get_paginator("...") (called by the paginator, never as an attribute)."""
+    names = set()
+    for child in ast.walk(node):
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Attribute)
+            and child.func.attr == "get_paginator"
+            and child.args
+            and isinstance(child.args[0], ast.Constant)
+        ):
+            names.add(child.args[0].value)
+    return names
+
+
 def _client_services(node: ast.AST) -> set[str]:
     """String literals passed first to something called *client(...)."""
     services = set()
@@ -109,14 +150,15 @@ def _client_services(node: ast.AST) -> set[str]:
     return services
 
 
-def derive_services(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
-    """boto3 services whose clients the code of function `key` creates (e.g. {"logs", "s3"})."""
-    return _reachable(key, functions_dir)[1]
+def derive_services(key: str, functions_dir: Path = FUNCTIONS_DIR, engine: str = "logs") -> set[str]:
+    """boto3 services whose clients the code of function `key` creates (e.g. {"logs", "s3"}), with
+    ledger engine `engine`."""
+    return _reachable(key, functions_dir, engine)[1]
 
 
-def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
-    """IAM actions the code of function `key` can call."""
-    used, services = _reachable(key, functions_dir)
+def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR, engine: str = "logs") -> set[str]:
+    """IAM actions the code of function `key` can call, with ledger engine `engine`."""
+    used, services = _reachable(key, functions_dir, engine)
     actions = set()
     for service in services & set(IAM_PREFIX):
         for method, operation in _operations(service).items():
@@ -126,9 +168,9 @@ def derive_actions(key: str, functions_dir: Path = FUNCTIONS_DIR) -> set[str]:
     return actions
 
 
-def _reachable(key: str, functions_dir: Path) -> tuple[set[str], set[str]]:
+def _reachable(key: str, functions_dir: Path, engine: str = "logs") -> tuple[set[str], set[str]]:
     """(names used, boto3 services created) on every path reachable from the handler."""
-    modules = module_closure(key, functions_dir)
+    modules = module_closure(key, functions_dir, engine)
     definitions: dict[str, list[ast.AST]] = {}
     for tree in modules.values():
         for node in ast.walk(tree):
@@ -156,7 +198,7 @@ def _reachable(key: str, functions_dir: Path) -> tuple[set[str], set[str]]:
             continue
         seen.add(id(node))
         names = _names_used(node)
-        used |= names
+        used |= names | _paginated(node)
         services |= _client_services(node)
         for name in names:
             frontier.extend(definitions.get(name, []))

@@ -27,6 +27,8 @@ REPORT = ROOT / "build" / "reports" / "terraform-suite.json"
 
 # Statements every function role has for Lambda's own needs, not for calls in the code.
 PLATFORM_SIDS = {"WriteOwnLogs", "CreateInterfacesInOwnSubnets", "ManageOwnInterfaces", "DescribeInterfaces"}
+# What Athena does with the caller's rights when the athena engine queries (Glue, the archive, results).
+PLATFORM_SIDS |= {"ReadUsageTable", "ReadArchivedLines", "ListArchivedLines", "WriteQueryResults"}
 # EC2 Describe calls accept no resource but "*"; nothing else may use it.
 UNSCOPABLE_ACTIONS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
 

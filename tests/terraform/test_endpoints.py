@@ -34,7 +34,10 @@ SEED = {
 
 
 def called_services() -> set[str]:
-    return set().union(*(derive_services(key) for key in FUNCTIONS))
+    # every engine Terraform can deploy (LEDGER_ENGINE logs or athena)
+    return set().union(
+        *(derive_services(key, engine=engine) for key in FUNCTIONS for engine in ("logs", "athena"))
+    )
 
 
 def test_every_service_the_code_calls_has_its_endpoint_declared():
@@ -50,16 +53,27 @@ def test_every_service_the_code_calls_has_its_endpoint_declared():
 
 def test_required_endpoints_are_what_the_calls_need():
     expected = {SERVICE_ENDPOINTS[s] for s in called_services()} - {GATEWAY} - set(FEATURE_ENDPOINTS)
-    assert set(REQUIRED_INTERFACE_ENDPOINTS) == expected == {"bedrock-runtime", "logs", "secretsmanager", "sns"}
+    assert (
+        set(REQUIRED_INTERFACE_ENDPOINTS)
+        == expected
+        == {
+            "bedrock-runtime",
+            "lambda",
+            "logs",
+            "secretsmanager",
+            "sns",
+        }
+    )
     assert set(GATEWAY_ENDPOINTS) == {"s3", "dynamodb"}
 
 
 @pytest.mark.parametrize(("endpoint", "key"), sorted(FEATURE_ENDPOINTS.items()))
 def test_a_feature_endpoint_is_added_when_its_feature_is_on(endpoint, key):
     """An endpoint only one feature's calls need is not required, but Terraform adds it with the feature."""
-    variable = key.lower()
+    variable, _, value = key.partition("=")
+    condition = rf"var\.{variable.lower()}" + (rf' == "{re.escape(value)}"' if value else "")
     main = (ROOT / "terraform" / "main.tf").read_text()
-    assert re.search(rf'var\.{variable} \? \[[^\]]*"{re.escape(endpoint)}"', main), (endpoint, key)
+    assert re.search(rf'{condition} \? \[[^\]]*"{re.escape(endpoint)}"', main), (endpoint, key)
 
 
 def test_defaults_hold_only_what_is_used():

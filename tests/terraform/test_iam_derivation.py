@@ -103,9 +103,16 @@ def test_the_real_functions_need_what_docs_say():
         "dynamodb:GetItem",  # reconciliation: a tenant's counters (token_profiler.reconcile)
         "dynamodb:Scan",  # ... the tenants of the period
     }
-    assert derive_actions("cost_tracking") == aggregation
-    # ADMIN_MFA: the admin routes read the caller's MFA setting
-    assert derive_actions("cost_tracking_manual") == aggregation | {"cognito-idp:AdminGetUser"}
+    # a handed-over manual run records its outcome in the runs table
+    assert derive_actions("cost_tracking") == aggregation | {"dynamodb:UpdateItem"}
+    # ADMIN_MFA: the admin routes read the caller's MFA setting; long ranges are recorded and handed over
+    manual = aggregation | {"cognito-idp:AdminGetUser", "dynamodb:PutItem", "lambda:InvokeFunction"}
+    assert derive_actions("cost_tracking_manual") == manual
+    # the athena engine: its queries instead of FilterLogEvents
+    athena = {"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"}
+    assert derive_actions("cost_tracking", engine="athena") == (
+        aggregation - {"logs:FilterLogEvents"}
+    ) | athena | {"dynamodb:UpdateItem"}
     assert derive_actions("ddb_cost_retrieval") == {
         "dynamodb:Query",
         "dynamodb:Scan",

@@ -240,3 +240,23 @@ def test_percentile_is_nearest_rank():
     assert harness.percentile(values, 50) == 50
     assert harness.percentile(values, 95) == 95
     assert harness.percentile([3.0], 95) == 3.0
+
+
+def test_ledger_scale_smoke_both_paths_match_the_generated_ledger():
+    from bench import ledger_scale
+    from bench.__main__ import render_capacity
+
+    record = ledger_scale.run(lines=3000)
+    well_formed(record, "ledger_scale")
+    assert {t["target"]: t["met"] for t in record["targets"]} == {
+        "lines in the day >= 2,000,000": False,
+        "duckdb totals equal the generated ledger": True,
+        "msgspec totals equal the generated ledger": True,
+    }
+    assert record["ours"]["duckdb"]["lines_read"] == record["ours"]["msgspec"]["lines_read"] == 3000
+    # the capacity model follows from the measured sizes: 100x the calls, 100x the ingestion cost
+    costs = record["capacity"]["cost_per_day_usd"]
+    assert costs[2]["cloudwatch_ingestion"] == pytest.approx(costs[0]["cloudwatch_ingestion"] * 100, rel=1e-3)
+    line = record["sizes"]["bytes_per_line"]
+    assert costs[0]["cloudwatch_ingestion"] == pytest.approx(1e6 * (line + 26) / 1e9 * 0.50, rel=1e-3)
+    assert any("Capacity of the usage ledger" in line for line in render_capacity(record))

@@ -112,4 +112,9 @@ export class Api {
   aggregate(range) {
     return this.post('cost_track_manual', range);
   }
+
+  // A long range answers 202 with a run id; this reads the run's status (and summary once done).
+  aggregateStatus(runId) {
+    return this.post('cost_track_manual', { run_id: runId });
+  }
 }

@@ -518,7 +518,19 @@ function wireAdmin() {
     }
     await busy($('aggregate-submit'), async () => {
       try {
-        const result = await api.aggregate(body);
+        let result = await api.aggregate(body);
+        // A range too long for one request runs on its own: show its progress until it ends.
+        for (let polls = 0; result?.run_id && result.status === 'running'; polls += 1) {
+          const days = Array.isArray(result.dates) ? ` (${result.dates.length} days)` : '';
+          setText('aggregate-message', `Run ${result.run_id}${days} is running… ${polls * 3} s`);
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          result = { ...result, ...(await api.aggregateStatus(result.run_id)) };
+        }
+        if (result?.run_id) {
+          if (result.status === 'failed') throw new Error(`Run ${result.run_id} failed: ${result.error || 'no reason given'}`);
+          // the same final answer as a run that fitted in the request
+          result = { body: 'Calculation Finished!', summary: { run_id: result.run_id, ...result.summary } };
+        }
         showAggregateResult(result);
         if (state.reportRange) await loadReport();
       } catch (err) {

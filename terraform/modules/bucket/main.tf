@@ -7,8 +7,9 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_144:cross-region replication is a disaster-recovery choice left to the operator
   # checkov:skip=CKV2_AWS_62:nothing consumes object-created events
   # checkov:skip=CKV_AWS_145:encrypted with SSE-KMS under the AWS-managed key (no per-deployment CMK to pay for and rotate)
-  bucket        = var.name
-  force_destroy = var.force_destroy
+  bucket              = var.name
+  force_destroy       = var.force_destroy
+  object_lock_enabled = var.object_lock_enabled ? true : null
 
   tags = var.tags
 }
@@ -64,6 +65,41 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
+    }
+  }
+
+  # Records kept for a fixed time (the usage archive): current objects expire too.
+  dynamic "rule" {
+    for_each = var.expiration_days > 0 ? [var.expiration_days] : []
+    content {
+      id     = "expire-current-objects"
+      status = "Enabled"
+
+      filter {}
+
+      expiration {
+        days = rule.value
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+# Object Lock (governance mode): no version is deleted or overwritten before it is this old.
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count = var.object_lock_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = var.expiration_days > 0 ? var.expiration_days : 365
     }
   }
 

@@ -30,6 +30,23 @@ variable "sse_algorithm" {
   }
 }
 
+variable "expiration_days" {
+  description = "Days after which current objects expire (a record kept for a fixed time); 0 keeps them forever."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.expiration_days >= 0 && floor(var.expiration_days) == var.expiration_days
+    error_message = "expiration_days must be a whole number, 0 or more."
+  }
+}
+
+variable "object_lock_enabled" {
+  description = "Create the bucket with S3 Object Lock (governance mode, retention = expiration_days or 365): set only at creation."
+  type        = bool
+  default     = false
+}
+
 variable "force_destroy" {
   description = "Let `terraform destroy` delete the bucket with its objects (what make destroy promises)."
   type        = bool

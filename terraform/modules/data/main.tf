@@ -89,3 +89,28 @@ resource "aws_dynamodb_table" "plans" {
 
   tags = var.tags
 }
+
+# Manual aggregation runs handed to the scheduled aggregator: one item per run id, kept 30 days.
+resource "aws_dynamodb_table" "runs" {
+  # checkov:skip=CKV_AWS_119:encrypted at rest with the AWS-managed key; a CMK adds cost and key-policy upkeep per deployment
+  # checkov:skip=CKV_AWS_28:a run's status is worth nothing after the run; no point-in-time recovery to pay for
+  name         = "${var.name}_aggregation_runs"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "run_id"
+
+  attribute {
+    name = "run_id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  tags = var.tags
+}

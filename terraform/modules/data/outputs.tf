@@ -32,3 +32,13 @@ output "plans_table_arn" {
   description = "ARN of the tenant plans and counters table."
   value       = aws_dynamodb_table.plans.arn
 }
+
+output "runs_table_name" {
+  description = "DynamoDB table of the manual aggregation runs."
+  value       = aws_dynamodb_table.runs.name
+}
+
+output "runs_table_arn" {
+  description = "ARN of the runs table."
+  value       = aws_dynamodb_table.runs.arn
+}

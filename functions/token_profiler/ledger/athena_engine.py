@@ -1,0 +1,111 @@
+"""The Athena engine: ``day.sql`` run by Athena over the archive's Glue table, in its workgroup.
+
+The workgroup holds the result location and the bytes-scanned cutoff (Terraform, modules/analytics);
+the table's partitions are projected from the key layout, so the query names the day's hours and
+Athena reads only those prefixes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from token_profiler.errors import ConfigError
+from token_profiler.ledger import DayTotals, archive, day_sql
+
+_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
+DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
+
+
+class QueryFailed(RuntimeError):
+    """Athena ended the query without a result (failed, cancelled, over the cutoff)."""
+
+
+def source(database: str, table: str, day: dt.date) -> str:
+    """The day's partitions of the archive table, as the relation day.sql reads."""
+    for name in (database, table):
+        if not _NAME.match(name):
+            raise ConfigError(f"Glue name {name!r}: must be lowercase letters, digits or '_'")
+    hours = archive.day_hours(day)
+    # names checked above, hours formatted from a date: nothing from a request reaches the text
+    relation = f'"{database}"."{table}"'
+    return f"(SELECT line FROM {relation} WHERE \"hour\" BETWEEN '{hours[0]}' AND '{hours[-1]}')"  # noqa: S608
+
+
+def start(athena: Any, workgroup: str, database: str, table: str, day: dt.date) -> str:
+    answer = athena.start_query_execution(
+        QueryString=day_sql(source(database, table, day)),
+        QueryExecutionContext={"Database": database},
+        WorkGroup=workgroup,
+        ExecutionParameters=[f"'{day.isoformat()}'"],
+    )
+    return answer["QueryExecutionId"]
+
+
+def wait(
+    athena: Any, query_id: str, *, timeout: float = 600.0, sleep: Callable[[float], None] = time.sleep
+) -> dict:
+    """Poll until the query ends (backing off from 0.2 s to 5 s); its QueryExecution."""
+    delay, waited = 0.2, 0.0
+    while True:
+        execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        state = execution["Status"]["State"]
+        if state in DONE:
+            if state != "SUCCEEDED":
+                reason = execution["Status"].get("StateChangeReason", "no reason given")
+                raise QueryFailed(f"Athena query {query_id} {state.lower()}: {reason}")
+            return execution
+        if waited >= timeout:
+            raise QueryFailed(f"Athena query {query_id} still {state.lower()} after {timeout:.0f} s")
+        sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 5.0)
+
+
+def _value(cell: dict) -> str | None:
+    return cell.get("VarCharValue")
+
+
+def results(athena: Any, query_id: str, day: dt.date) -> DayTotals:
+    """The grouped rows (all pages; the first row of the first page is the header)."""
+    totals = DayTotals(day=day.isoformat())
+    kwargs = {"QueryExecutionId": query_id}
+    first = True
+    while True:
+        page = athena.get_query_results(**kwargs)
+        rows = page["ResultSet"]["Rows"]
+        if first:
+            rows, first = rows[1:], False
+        for row in rows:
+            cells = [_value(cell) for cell in row["Data"]]
+            tenant, model_id, region = cells[:3]
+            totals.add_row((tenant, model_id, region, *(int(c or 0) for c in cells[3:])))
+        token = page.get("NextToken")
+        if not token:
+            return totals
+        kwargs["NextToken"] = token
+
+
+def read_day(athena: Any, workgroup: str, database: str, table: str, day: dt.date, **wait_args) -> DayTotals:
+    query_id = start(athena, workgroup, database, table, day)
+    wait(athena, query_id, **wait_args)
+    return results(athena, query_id, day)
+
+
+def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
+    athena = client("athena")
+
+    def read(day: dt.date, keys: Any, accept_unsigned: bool) -> DayTotals:
+        # day.sql does not verify usage-line signatures yet: rather than bill unverified lines,
+        # refuse every day on which signatures are required
+        if not accept_unsigned:
+            raise ConfigError(
+                f"LEDGER_ENGINE athena cannot verify signed usage lines yet and {day.isoformat()} "
+                "requires them (SIGNED_LINES_FROM): use LEDGER_ENGINE logs"
+            )
+        return read_day(athena, settings.athena_workgroup, settings.glue_database, settings.glue_table, day)
+
+    return read

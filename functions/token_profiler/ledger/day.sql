@@ -1,0 +1,80 @@
+-- One UTC day of the usage ledger, summed per (tenant, model as called, region).
+-- Run unchanged by every SQL engine: Athena (Trino) and DuckDB, which defines the few Trino
+-- functions it lacks as macros (token_profiler.ledger.duckdb_engine). {source} is the relation of
+-- archived lines (one column, `line`: a whole log message) that may hold the day; ? is the day.
+--
+-- The rules are the aggregator's (token_profiler.aggregate): a line counts when its message is
+-- the usage marker and its token_usage has schema version 1, non-empty string tenant, request and
+-- model ids, a string region (or none) and four counts written as integers >= 0 (cache counts may
+-- be absent). Among valid lines with the same request id the earliest (logged timestamp) wins;
+-- later ones are duplicates. Invalid lines are counted in one group whose key is NULL.
+WITH candidates AS (
+    SELECT line, try(json_extract(line, '$.token_usage')) AS usage
+    FROM {source}
+    -- the subscription filter's pattern: lines that mention the marker
+    WHERE strpos(line, 'TOKEN_USAGE') > 0
+      -- the day the line was logged; a line cut short (not JSON) still shows its timestamp
+      AND substr(
+          coalesce(try(json_extract_scalar(line, '$.timestamp')), regexp_extract(line, '"timestamp": ?"([^"]*)"', 1)),
+          1, 10
+      ) = ?
+),
+typed AS (
+    SELECT
+        try(json_extract_scalar(line, '$.timestamp')) AS logged_at,
+        try(json_extract_scalar(line, '$.message')) AS message,
+        json_format(json_extract(usage, '$.schema_version')) AS schema_version,
+        json_format(json_extract(usage, '$.tenant_id')) AS tenant_json,
+        json_format(json_extract(usage, '$.request_id')) AS request_json,
+        json_format(json_extract(usage, '$.model_id')) AS model_json,
+        coalesce(json_format(json_extract(usage, '$.region')), '""') AS region_json,
+        json_format(json_extract(usage, '$.input_tokens')) AS input_json,
+        json_format(json_extract(usage, '$.output_tokens')) AS output_json,
+        coalesce(json_format(json_extract(usage, '$.cache_read_input_tokens')), '0') AS cache_read_json,
+        coalesce(json_format(json_extract(usage, '$.cache_write_input_tokens')), '0') AS cache_write_json,
+        json_extract_scalar(usage, '$.tenant_id') AS tenant_id,
+        json_extract_scalar(usage, '$.request_id') AS request_id,
+        json_extract_scalar(usage, '$.model_id') AS model_id,
+        coalesce(json_extract_scalar(usage, '$.region'), '') AS region
+    FROM candidates
+),
+checked AS (
+    SELECT
+        *,
+        coalesce(
+            message = 'TOKEN_USAGE'
+            AND schema_version = '1'
+            AND regexp_like(tenant_json, '^"..*"$')
+            AND regexp_like(request_json, '^"..*"$')
+            AND regexp_like(model_json, '^"..*"$')
+            AND regexp_like(region_json, '^".*"$')
+            AND regexp_like(input_json, '^[0-9]{1,18}$')
+            AND regexp_like(output_json, '^[0-9]{1,18}$')
+            AND regexp_like(cache_read_json, '^[0-9]{1,18}$')
+            AND regexp_like(cache_write_json, '^[0-9]{1,18}$'),
+            false
+        ) AS valid
+    FROM typed
+),
+ranked AS (
+    SELECT
+        *,
+        CASE WHEN valid
+            THEN row_number() OVER (PARTITION BY valid, request_id ORDER BY logged_at)
+        END AS nth
+    FROM checked
+)
+SELECT
+    CASE WHEN valid THEN tenant_id END AS tenant_id,
+    CASE WHEN valid THEN model_id END AS model_id,
+    CASE WHEN valid THEN region END AS region,
+    sum(CASE WHEN nth = 1 THEN try_cast(input_json AS BIGINT) ELSE 0 END) AS input_tokens,
+    sum(CASE WHEN nth = 1 THEN try_cast(output_json AS BIGINT) ELSE 0 END) AS output_tokens,
+    sum(CASE WHEN nth = 1 THEN try_cast(cache_read_json AS BIGINT) ELSE 0 END) AS cache_read_input_tokens,
+    sum(CASE WHEN nth = 1 THEN try_cast(cache_write_json AS BIGINT) ELSE 0 END) AS cache_write_input_tokens,
+    sum(CASE WHEN nth = 1 THEN 1 ELSE 0 END) AS invocations,
+    sum(CASE WHEN nth > 1 THEN 1 ELSE 0 END) AS duplicates,
+    sum(CASE WHEN valid THEN 0 ELSE 1 END) AS skipped
+FROM ranked
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3

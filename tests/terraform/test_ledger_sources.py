@@ -1,0 +1,63 @@
+"""What moto cannot check about the usage ledger's resources, checked on the sources: moto neither
+runs Firehose processors nor applies filter patterns or bucket-policy conditions, and has no
+Athena to read the Glue table. Each test ties a Terraform value to the code that depends on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from token_profiler import logs, settings
+from token_profiler.ledger import archive, duckdb_engine
+
+from scripts import tf
+
+pytestmark = pytest.mark.terraform
+
+MAIN = (tf.TERRAFORM_DIR / "main.tf").read_text()
+ARCHIVE = (tf.TERRAFORM_DIR / "modules" / "archive" / "main.tf").read_text()
+ARCHIVE_VARS = (tf.TERRAFORM_DIR / "modules" / "archive" / "variables.tf").read_text()
+ANALYTICS = (tf.TERRAFORM_DIR / "modules" / "analytics" / "main.tf").read_text()
+
+
+def test_the_subscription_filter_selects_what_the_logs_engine_selects():
+    pattern = re.search(r'filter_pattern\s*=\s*("(?:[^"\\]|\\.)*")', MAIN).group(1)
+    assert json.loads(pattern) == logs.FILTER_PATTERN
+
+
+def test_firehose_unpacks_the_envelopes_into_one_message_per_line():
+    # without these, AWS writes gzip envelopes, which Athena's line table cannot read
+    assert re.search(r'Decompression\s*=\s*\{\s*CompressionFormat\s*=\s*"GZIP"\s*\}', ARCHIVE)
+    assert re.search(r'CloudWatchLogProcessing\s*=\s*\{\s*DataMessageExtraction\s*=\s*"true"\s*\}', ARCHIVE)
+    assert "AppendDelimiterToRecord" in ARCHIVE
+    assert re.search(r'compression_format\s*=\s*"GZIP"', ARCHIVE)
+
+
+def test_partitions_are_named_the_way_the_reader_lists_them():
+    default_prefix = re.search(r'variable "prefix" \{.*?default\s*=\s*"([^"]+)"', ARCHIVE_VARS, re.S).group(1)
+    assert default_prefix == settings.Settings(function="cost_tracking").archive_prefix
+    assert '"projection.hour.format"' in ANALYTICS and "yyyy/MM/dd/HH" in ANALYTICS
+    # Firehose's default layout (UTC YYYY/MM/DD/HH after a static prefix) is what day_hours lists
+    assert archive.day_hours(dt.date(2026, 1, 31))[24] == "2026/02/01/00"
+    assert "${hour}/" in ANALYTICS and "$${hour}" in ANALYTICS
+
+
+def test_the_glue_table_splits_lines_as_duckdb_does():
+    assert '"field.delim" = "\\u0001"' in ANALYTICS
+    assert "delim = chr(1)" in Path(duckdb_engine.__file__).read_text()
+
+
+def test_only_the_firehose_role_may_put_archive_objects():
+    statement = ARCHIVE[ARCHIVE.index('Sid       = "OnlyFirehoseWrites"') :][:500]
+    assert 'Effect    = "Deny"' in statement and 'Principal = "*"' in statement
+    assert 'ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.firehose.arn }' in statement
+    assert 'Action    = ["s3:PutObject"]' in statement
+
+
+def test_the_workgroup_enforces_its_result_location_and_cutoff():
+    assert re.search(r"enforce_workgroup_configuration\s*=\s*true", ANALYTICS)
+    assert re.search(r"bytes_scanned_cutoff_per_query\s*=\s*var\.bytes_scanned_cutoff", ANALYTICS)
+    assert "output_location" in ANALYTICS
