@@ -42,7 +42,13 @@ CHECKS = [
     "response_schema_conformance",
     "negative_data_rejection",
 ]
-ROUTES = ["POST /invoke_model", "POST /cost_track_manual", "POST /ddb_cost_retrieval"]
+ROUTES = [
+    "POST /invoke_model",
+    "POST /cost_track_manual",
+    "POST /ddb_cost_retrieval",
+    "POST /tenant_plan",
+    "POST /tenant_status",
+]
 RESULTS: dict[str, dict] = {}
 
 

@@ -2,10 +2,11 @@
 BatchWriteItem), so the retrieval rules can be unit-tested without a moto server.
 
 It understands exactly the expressions ``token_profiler.storage.UsageTable`` writes (key ``pk``
-with an optional ``sk BETWEEN``, the ``by_date`` index on ``date``, a ``model_id`` filter) and
-refuses anything else, so a change of the table's reads fails here loudly rather than reading
-everything. Pages hold at most ``page_size`` items and end with ``LastEvaluatedKey``, as DynamoDB's
-1 MB pages do, and like DynamoDB the filter is applied after a page is cut (a page may be empty).
+with an optional ``sk BETWEEN``, the ``by_date`` index on ``date``, a ``model_id`` filter, a
+``date BETWEEN`` filter, ``ExclusiveStartKey``) and refuses anything else, so a change of the
+table's reads fails here loudly rather than reading everything. Pages hold at most ``page_size``
+items and end with ``LastEvaluatedKey``, as DynamoDB's 1 MB pages do, and like DynamoDB the filter
+is applied after a page is cut (a page may be empty).
 """
 
 from __future__ import annotations
@@ -98,6 +99,19 @@ class MemoryDynamoDB:
         expression = kwargs.get("FilterExpression")
         if expression is None:
             return True
-        if expression != "#m = :m" or kwargs["ExpressionAttributeNames"].get("#m") != "model_id":
+        names, values = kwargs["ExpressionAttributeNames"], kwargs["ExpressionAttributeValues"]
+        model = "#m = :m"
+        dates = "#d BETWEEN :lo AND :hi"
+        if expression not in (model, dates, f"{model} AND {dates}"):
             raise ValueError(f"unsupported filter: {expression!r}")
-        return item.get("model_id") == kwargs["ExpressionAttributeValues"][":m"]
+        if model in expression:
+            if names.get("#m") != "model_id":
+                raise ValueError(f"unsupported filter names: {names!r}")
+            if item.get("model_id") != values[":m"]:
+                return False
+        if dates in expression:
+            if names.get("#d") != "date":
+                raise ValueError(f"unsupported filter names: {names!r}")
+            if not _text(values[":lo"]) <= _text(item["date"]) <= _text(values[":hi"]):
+                return False
+        return True

@@ -13,10 +13,10 @@ from itertools import count
 
 import pytest
 from token_profiler.aggregate import DayAggregate, build_rows, ttl_for
-from token_profiler.prices import Catalog
+from token_profiler.prices import PRICE_COLUMNS, Catalog
 
 from tests.support.timezones import ZONES, local_time_zone
-from tests.support.usage_lines import usage_line
+from tests.support.usage_lines import TEST_KEYRING, usage_line
 
 pytestmark = pytest.mark.unit
 
@@ -59,6 +59,7 @@ def calls(agg: DayAggregate, tenant: str, model: str, region: str, *tokens: tupl
                 cache_read=cr,
                 cache_write=cw,
                 region=region,
+                keyring=TEST_KEYRING,
             )
         )
 
@@ -90,14 +91,19 @@ def check_costs(row: dict, want: list[Fraction]) -> None:
 
 
 def test_two_priced_regions_with_cache_tokens(catalog):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     us = [(1200, 340, 5000, 800), (10, 20, 0, 64)]
     eu = [(700, 90, 12000, 1500), (3, 4, 7, 0), (1, 1, 900, 11)]
     calls(agg, "acme", MODEL, "us-east-1", *us)
     calls(agg, "acme", MODEL, "eu-west-1", *eu)
     rows, warnings = build_rows(agg, catalog, retention_days=30)
-    assert warnings == []
+    # two Regions' prices in one row: no single per-1K price to record, and the run says so
+    assert warnings == [
+        f"model {MODEL} was priced at several regions' prices in one row: "
+        f"its {PRICE_COLUMNS[0]}.. columns are left out"
+    ]
     (row,) = rows
+    assert not set(PRICE_COLUMNS) & set(row)
     us_sums = tuple(sum(call[n] for call in us) for n in range(4))
     eu_sums = tuple(sum(call[n] for call in eu) for n in range(4))
     assert [row[k] for k in TOKENS] == [us_sums[n] + eu_sums[n] for n in range(4)]
@@ -112,7 +118,7 @@ def test_two_priced_regions_with_cache_tokens(catalog):
 
 
 def test_a_region_without_a_price_falls_back_and_is_flagged(catalog):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     calls(agg, "acme", MODEL, "ap-south-1", (100, 10, 2000, 300))
     calls(agg, "acme", MODEL, "eu-west-1", (50, 5, 1000, 200))
     (row,), _ = build_rows(agg, catalog, retention_days=0)
@@ -126,7 +132,7 @@ def test_a_region_without_a_price_falls_back_and_is_flagged(catalog):
 
 
 def test_the_fallback_flag_stays_when_a_priced_region_follows(catalog):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     calls(agg, "acme", MODEL, "ap-south-1", (1, 1, 1, 1))
     calls(agg, "acme", MODEL, "us-east-1", (2, 2, 2, 2))
     (row,), _ = build_rows(agg, catalog, retention_days=0)
@@ -136,7 +142,7 @@ def test_the_fallback_flag_stays_when_a_priced_region_follows(catalog):
 
 
 def test_an_unknown_model_in_two_regions_keeps_every_regions_tokens(catalog):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     calls(agg, "acme", UNKNOWN, "us-east-1", (10, 20, 30, 40), (1, 2, 3, 4))
     calls(agg, "acme", UNKNOWN, "eu-west-1", (100, 200, 300, 400))
     calls(agg, "beta", UNKNOWN, "eu-west-1", (7, 8, 9, 10))
@@ -161,7 +167,7 @@ def test_an_unknown_model_in_two_regions_keeps_every_regions_tokens(catalog):
 def test_a_model_unpriced_in_one_region_and_priced_in_another(catalog):
     """EU_ONLY has a price in eu-west-1 only, none in the default Region: ap-south-1 calls are
     unpriced, eu-west-1 calls are priced, and the row keeps both Regions' tokens."""
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     calls(agg, "acme", EU_ONLY, "ap-south-1", (1000, 100, 10, 1))
     calls(agg, "acme", EU_ONLY, "eu-west-1", (2000, 300, 40, 5))
     rows, warnings = build_rows(agg, catalog, retention_days=0)
@@ -175,7 +181,7 @@ def test_a_model_unpriced_in_one_region_and_priced_in_another(catalog):
 
 
 def test_rows_are_ordered_by_tenant_then_model(catalog):
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     calls(agg, "zeta", MODEL, "us-east-1", (1, 1, 0, 0))
     calls(agg, "acme", UNKNOWN, "us-east-1", (1, 1, 0, 0))
     calls(agg, "acme", EU_ONLY, "eu-west-1", (1, 1, 0, 0))
@@ -199,7 +205,7 @@ def test_the_expiry_is_counted_from_the_utc_day(zone):
 
 def good_line(**overrides) -> str:
     fields = {"tenant": "acme", "request_id": "r-1", "model_id": MODEL, "input_tokens": 5, "output_tokens": 6}
-    return usage_line(**{**fields, **overrides})
+    return usage_line(**{**fields, **overrides}, keyring=TEST_KEYRING)
 
 
 @pytest.mark.parametrize(
@@ -216,7 +222,7 @@ def good_line(**overrides) -> str:
 def test_a_line_that_is_not_a_usage_object_is_skipped(message, path):
     """Only a line that is one JSON object whose message is TOKEN_USAGE counts, on either path."""
     assert '"token_usage":{' in message
-    agg = DayAggregate(DAY)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
     assert getattr(agg, path)(message) is False
     assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
     assert agg.add(good_line()) is True  # the same object, well framed, counts

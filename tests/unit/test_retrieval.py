@@ -41,6 +41,8 @@ COUNTS = (
     "invocations",
 )
 COSTS = ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost", "total_cost")
+# the per-1K prices a row was billed at (rows written before rows recorded them have none)
+PRICES = ("price_input", "price_output", "price_cache_read", "price_cache_write")
 
 
 def make_rows(seed: int = 7) -> list[dict]:
@@ -61,6 +63,10 @@ def make_rows(seed: int = 7) -> list[dict]:
                 row["price_fallback"] = rng.random() < 0.3
                 row["price_region"] = rng.choice(["", "us-east-1", "eu-west-1+us-east-1"])
                 row["ttl"] = 1_900_000_000
+                if rng.random() < 0.5:
+                    for name in PRICES:
+                        row[name] = f"0.{rng.randrange(1, 10**5):05d}".rstrip("0")
+                    row["price_as_of"] = "2025-09-30"
                 rows.append(row)
     return rows
 
@@ -70,7 +76,7 @@ ROWS = make_rows()
 
 def stored(row: dict) -> dict:
     """The row as the aggregator writes it: costs as Decimal."""
-    return {key: Decimal(value) if key in COSTS else value for key, value in row.items()}
+    return {key: Decimal(value) if key in COSTS + PRICES else value for key, value in row.items()}
 
 
 def shown(row: dict) -> dict:
@@ -81,6 +87,8 @@ def shown(row: dict) -> dict:
     item.update(
         unpriced=row["unpriced"], price_region=row["price_region"], price_fallback=row["price_fallback"]
     )
+    item.update({name: row.get(name, "") for name in PRICES})
+    item["price_as_of"] = row.get("price_as_of", "")
     return item
 
 
@@ -94,6 +102,22 @@ def expected(*, tenant=None, start=None, end=None, model=None) -> list[dict]:
         and (model is None or row["model_id"] == model)
     ]
     return [shown(row) for row in sorted(rows, key=lambda row: (row["date"], row["pk"], row["model_id"]))]
+
+
+def in_order(items: list[dict]) -> list[dict]:
+    """Items in (date, tenant, model) order: an admin listing that scans comes in the table's order."""
+    return sorted(items, key=lambda item: (item["date"], item["pk"], item["model_id"]))
+
+
+def scans(caller, filters) -> bool:
+    """Whether this listing pages through the table itself, worked out from the rule as documented:
+    an admin, no tenant, and no date range of fewer than 366 days."""
+    if caller is not ADMIN or "tenant" in filters:
+        return False
+    start, end = filters.get("start_date"), filters.get("end_date")
+    if start is None or end is None:
+        return True
+    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days >= 366
 
 
 @pytest.fixture
@@ -130,6 +154,7 @@ def test_the_seed_covers_every_case():
     assert {row["pk"] for row in ROWS} == set(TENANTS)
     assert any(row["unpriced"] for row in ROWS) and any(not row["unpriced"] for row in ROWS)
     assert any(row["price_fallback"] for row in ROWS) and any(not row["price_fallback"] for row in ROWS)
+    assert any("price_input" in row for row in ROWS) and any("price_input" not in row for row in ROWS)
 
 
 def test_a_tenant_gets_its_own_rows_only(table, client):
@@ -159,8 +184,11 @@ def test_a_group_named_like_the_admin_group_is_not_admin(table):
     assert items == expected(tenant="tenant-b")
 
 
-def test_an_admin_gets_every_tenant(table):
-    assert read_all(table, ADMIN, {}) == expected()
+def test_an_admin_gets_every_tenant(table, client):
+    items = read_all(table, ADMIN, {})
+    assert len(items) == len(ROWS)
+    assert in_order(items) == expected()
+    assert set(client.calls) == {"scan"}  # no dates: the table, paged by DynamoDB
 
 
 @pytest.mark.parametrize(
@@ -188,9 +216,15 @@ def test_an_admin_filters_by_tenant_model_and_dates(table, filters):
         model=filters.get("model_id"),
     )
     assert want
-    assert read_all(table, ADMIN, body) == want
+    got = read_all(table, ADMIN, body)
     items, _ = retrieval.retrieve(table, ADMIN, {**body, "limit": 3}, ADMIN_GROUP)
-    assert items == want[:3]
+    if scans(ADMIN, filters):
+        # the table's own order: the same items, each once
+        assert len(got) == len(want) and in_order(got) == want
+        assert len(items) == 3 and all(item in want for item in items)
+    else:
+        assert got == want
+        assert items == want[:3]
 
 
 @pytest.mark.parametrize(
@@ -202,8 +236,9 @@ def test_an_admin_filters_by_tenant_model_and_dates(table, filters):
 )
 def test_an_admin_range_reads_the_index_up_to_a_year(table, client, start, end, reads):
     body = {"start_date": start.isoformat(), "end_date": end.isoformat()}
-    items, _ = retrieval.retrieve(table, ADMIN, body, ADMIN_GROUP)
-    assert items == expected(start=start.isoformat(), end=end.isoformat())
+    items, token = retrieval.retrieve(table, ADMIN, body, ADMIN_GROUP)
+    assert token is None
+    assert in_order(items) == expected(start=start.isoformat(), end=end.isoformat())
     assert set(client.calls) == reads
 
 
@@ -234,9 +269,15 @@ def test_pages_join_up_to_the_whole_answer(table, caller, filters, limit):
         items, token = retrieval.retrieve(table, caller, {**body, "next_token": token}, ADMIN_GROUP)
         pages.append(items)
         assert len(pages) <= len(want) + 1, "the pages never end"
-    assert [item for page in pages for item in page] == want
+    joined = [item for page in pages for item in page]
     assert all(len(page) == limit for page in pages[:-1])
-    assert 1 <= len(pages[-1]) <= limit or want == []
+    if scans(caller, filters):
+        # the table's order; a scan may stop on a row the filter drops, so its last page may be empty
+        assert len(joined) == len(want) and in_order(joined) == want
+        assert len(pages[-1]) <= limit
+    else:
+        assert joined == want
+        assert 1 <= len(pages[-1]) <= limit or want == []
 
 
 def test_a_full_last_page_has_no_token(table):
@@ -287,7 +328,8 @@ def test_a_tenant_never_receives_another_tenants_row_even_from_a_faulty_read():
 def test_the_answer_shape():
     row = stored(ROWS[0]) | {"unpriced": True, "price_fallback": True, "price_region": "eu-west-1+us-east-1"}
     item = retrieval.present(row)
-    assert item == shown(row | {name: ROWS[0][name] for name in COSTS})
+    assert "price_input" in ROWS[0]  # the seed's first row records its prices
+    assert item == shown(row | {name: ROWS[0][name] for name in COSTS + PRICES})
     assert item["unpriced"] is True and item["price_fallback"] is True
     assert item["price_region"] == "eu-west-1+us-east-1"
     row = stored(ROWS[0]) | {"unpriced": False, "price_fallback": False, "price_region": "us-east-1"}
@@ -310,7 +352,15 @@ def test_a_sparse_row_gets_every_field_with_defaults():
         "unpriced": False,
         "price_region": "",
         "price_fallback": False,
+        **{name: "" for name in PRICES},
+        "price_as_of": "",
     }
+    priced = retrieval.present({"price_input": Decimal("0.00300"), "price_as_of": "2025-09-30"})
+    assert (priced["price_input"], priced["price_output"], priced["price_as_of"]) == (
+        "0.003",
+        "",
+        "2025-09-30",
+    )
 
 
 def token_of(value) -> str:
@@ -454,3 +504,139 @@ def test_an_answer_holds_at_most_5000_items_by_default():
     assert [item["model_id"] for item in items] == [f"m{n:05d}" for n in range(5000)]
     rest, last = retrieval.retrieve(table, TENANT_B, {"next_token": token}, ADMIN_GROUP)
     assert [item["model_id"] for item in rest] == ["m05000"] and last is None
+
+
+def table_order(rows: list[dict]) -> list[dict]:
+    """The in-memory table's scan order (keys descending), worked out here from the seed."""
+    return sorted(rows, key=lambda row: (row["pk"], row["sk"]), reverse=True)
+
+
+def test_a_scan_token_holds_the_key_it_stopped_at_and_resumes_after_it(client, table):
+    """An admin listing of the whole table pages by DynamoDB's key: the token is {pk, sk} of the
+    last row read, and the next page starts right after it, without reading the table again."""
+    order = table_order(ROWS)
+    items, token = retrieval.retrieve(table, ADMIN, {"limit": 5}, ADMIN_GROUP)
+    assert items == [shown(row) for row in order[:5]]
+    padded = token + "=" * (-len(token) % 4)
+    assert json.loads(base64.urlsafe_b64decode(padded)) == {"pk": order[4]["pk"], "sk": order[4]["sk"]}
+    assert "=" not in token
+    assert retrieval.decode_token(token) == {"pk": order[4]["pk"], "sk": order[4]["sk"]}
+    client.calls.clear()
+    more, token = retrieval.retrieve(table, ADMIN, {"limit": 5, "next_token": token}, ADMIN_GROUP)
+    assert more == [shown(row) for row in order[5:10]]
+    assert client.calls == ["scan", "scan"]  # 5 items at 4 a page: two reads, from the key on
+    assert retrieval.decode_token(token) == {"pk": order[9]["pk"], "sk": order[9]["sk"]}
+
+
+def test_a_filtered_scan_page_reads_no_more_than_it_may_answer(client, table):
+    """Limit counts the items DynamoDB reads: a filtered page stops at the limit-th match, and the
+    token is the key of the last row read (which may be one the filter dropped)."""
+    order = table_order(ROWS)
+    body = {"model_id": MODELS[1], "limit": 2}
+    items, token = retrieval.retrieve(table, ADMIN, body, ADMIN_GROUP)
+    matches = [row for row in order if row["model_id"] == MODELS[1]]
+    assert items == [shown(row) for row in matches[:2]]
+    assert retrieval.decode_token(token) == {"pk": matches[1]["pk"], "sk": matches[1]["sk"]}
+    # it stopped on the second match: the rest of the table was not read
+    assert 1 <= len(client.calls) <= order.index(matches[1]) + 1
+
+
+def test_a_long_range_scan_keeps_only_its_days(table):
+    body = {"start_date": DAYS[1], "end_date": DAYS[8], "model_id": MODELS[0], "limit": 3}
+    pages = []
+    token = ""
+    while token is not None:
+        items, token = retrieval.retrieve(table, ADMIN, {**body, "next_token": token}, ADMIN_GROUP)
+        pages.append(items)
+        assert len(pages) <= len(ROWS)
+    want = [
+        shown(row)
+        for row in table_order(ROWS)
+        if DAYS[1] <= row["date"] <= DAYS[8] and row["model_id"] == MODELS[0]
+    ]
+    assert [item for page in pages for item in page] == want
+    assert all(len(page) == 3 for page in pages[:-1])
+
+
+@pytest.mark.parametrize(
+    ("caller", "body"),
+    [
+        (ADMIN, {}),  # the table
+        (ADMIN, {"start_date": DAYS[0], "end_date": DAYS[8]}),  # over a year: the table
+        (ADMIN, {"end_date": DAYS[3]}),  # no start: the table
+    ],
+)
+def test_a_position_token_does_not_page_a_scan(table, caller, body):
+    with pytest.raises(BadRequest) as caught:
+        retrieval.retrieve(
+            table, caller, {**body, "next_token": token_of([DAYS[0], "tenant-a", MODELS[0]])}, "admin"
+        )
+    assert caught.value.message == "next_token does not belong to these filters"
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("caller", "body"),
+    [
+        (TENANT_B, {}),
+        (ADMIN, {"tenant": "tenant-a"}),
+        (ADMIN, {"start_date": DAYS[0], "end_date": DAYS[3]}),  # a short range: the date index
+    ],
+)
+def test_a_scan_token_does_not_page_an_ordered_listing(table, caller, body):
+    with pytest.raises(BadRequest) as caught:
+        retrieval.retrieve(
+            table, caller, {**body, "next_token": token_of({"pk": "tenant-b", "sk": "x"})}, "admin"
+        )
+    assert caught.value.message == "next_token does not belong to these filters"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"pk": "tenant-a"},
+        {"sk": "2025-10-01#m"},
+        {"pk": "tenant-a", "sk": "2025-10-01#m", "date": "2025-10-01"},
+        {"pk": "", "sk": "2025-10-01#m"},
+        {"pk": "tenant-a", "sk": ""},
+        {"pk": 1, "sk": "2025-10-01#m"},
+        {"pk": "tenant-a", "sk": ["x"]},
+        {},
+    ],
+)
+def test_a_malformed_scan_token_is_refused(table, value):
+    with pytest.raises(BadRequest) as caught:
+        retrieval.retrieve(table, ADMIN, {"next_token": token_of(value)}, ADMIN_GROUP)
+    assert caught.value.message == "next_token is not valid"
+
+
+def test_scan_tokens_round_trip():
+    key = {"pk": "tenant-é", "sk": "2026-01-01#us.model:0"}
+    token = retrieval.encode_token(key)
+    assert retrieval.decode_token(token) == key
+    assert retrieval.parse_filters({"next_token": token}) == {"next_token": key}
+    assert json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) == key
+
+
+@pytest.mark.parametrize(
+    ("caller", "body"),
+    [
+        (TENANT_B, {"end_date": DAYS[5]}),
+        (TENANT_B, {"start_date": DAYS[0], "end_date": DAYS[5]}),
+        (ADMIN, {"start_date": DAYS[0], "end_date": DAYS[5]}),
+        (ADMIN, {"tenant": "tenant-a", "end_date": DAYS[5]}),
+    ],
+)
+def test_a_token_past_end_date_answers_an_empty_page(client, table, caller, body):
+    """A token from a later day than end_date (the filters changed between pages): nothing is left,
+    and nothing is read."""
+    late = token_of([DAYS[6], "tenant-b", MODELS[0]])
+    items, token = retrieval.retrieve(table, caller, {**body, "next_token": late}, ADMIN_GROUP)
+    assert (items, token) == ([], None)
+    assert client.calls == []
+    # the same token on end_date's own day still reads that day
+    same_day = token_of([DAYS[5], "", ""])
+    items, _ = retrieval.retrieve(table, caller, {**body, "next_token": same_day}, ADMIN_GROUP)
+    tenant = "tenant-b" if caller is TENANT_B else body.get("tenant")
+    assert items == expected(tenant=tenant, start=DAYS[5], end=DAYS[5])
+    assert items
