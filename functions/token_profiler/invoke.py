@@ -183,12 +183,23 @@ def invoke(
     started = time.monotonic()
     try:
         result = _call_bedrock(request, client, settings, catalog)
-    except BedrockReadTimeout:
+    except BedrockReadTimeout as timeout:
+        bound = Usage(
+            input_tokens=estimate_input_tokens(request.inputs),
+            output_tokens=request.inference.get("maxTokens", 0),
+        )
+        bound_tier = tier_of(bound, request.model.long_context_threshold)
+        # what the timed-out line bills: a tenant plan settles to it instead of releasing the call
+        timeout.billed_cost = catalog.costs(
+            catalog.price_for(request.model_id, settings.bedrock_region, today()),
+            bound.input_tokens,
+            bound.output_tokens,
+            0,
+            0,
+            0,
+            bound_tier,
+        ).total
         if log_usage is not None:
-            bound = Usage(
-                input_tokens=estimate_input_tokens(request.inputs),
-                output_tokens=request.inference.get("maxTokens", 0),
-            )
             bounded = usage_record(
                 tenant_id=tenant_id,
                 request_id=request_id,
@@ -197,7 +208,7 @@ def invoke(
                 usage=bound,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 timed_out=True,
-                tier=tier_of(bound, request.model.long_context_threshold),
+                tier=bound_tier,
             )
             log_usage(sign(bounded, keyring))
         raise

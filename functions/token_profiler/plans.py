@@ -783,8 +783,9 @@ def guarded(
     )
     try:
         outcome = call()
-    except BaseException:
-        enforcer.finish(admitted, None)
+    except BaseException as exc:
+        # a call billed although it failed (a timed-out line at its bounds) settles to that cost
+        enforcer.finish(admitted, getattr(exc, "billed_cost", None))
         raise
     if done is not None:
         done(outcome)  # the usage line is written before the counters: billing never waits on them

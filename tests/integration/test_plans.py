@@ -23,7 +23,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 from token_profiler import plans
 from token_profiler.plans import Plan, PlanStore
 from token_profiler.signing import sign
@@ -78,6 +78,8 @@ class FakeBedrock:
     def converse(self, **kwargs):
         with self.lock:
             self.calls += 1
+        if self.fail == "ReadTimeout":
+            raise ReadTimeoutError(endpoint_url="https://bedrock-runtime.fake")
         if self.fail:
             status = 429 if self.fail == "ThrottlingException" else 500
             raise ClientError(
@@ -266,6 +268,22 @@ def test_a_failed_bedrock_call_releases_its_reservation(plan_env, code, status):
     plan_env.bedrock.fail = None
     assert [module.call()[0]["statusCode"] for _ in range(3)] == [200, 200, 402]
     assert len(usage_lines(module.logs)) == 3
+
+
+def test_a_timed_out_call_settles_to_what_its_usage_line_bills(plan_env):
+    # a call we stopped waiting for is billed at its bounds (issue 13): the plan counts that spend
+    plan_env.store.put_plan("tenant-p", Plan(monthly_budget_usd=call_cost() * 3, hard=True))
+    module = plan_env.handler(clock=fixed_clock(FIXED_NOW))
+    plan_env.bedrock.fail = "ReadTimeout"
+    assert module.call()[0]["statusCode"] == 504
+    (record,) = usage_lines(module.logs)
+    line = record["token_usage"]
+    assert line["timed_out"] is True
+    # the bounds: input estimated at 3 characters a token (rounded up), output = maxTokens sent
+    assert (line["input_tokens"], line["output_tokens"]) == (-(-len(PROMPT) // 3), MAX_TOKENS)
+    price = CATALOG["models"][SONNET]["prices"]["us-east-1"]
+    billed = (2 * Decimal(price["input"]) + MAX_TOKENS * Decimal(price["output"])) / 1000
+    assert plan_env.counters() == {"committed": billed, "settled": billed, "calls": 1}
 
 
 def test_a_model_outside_the_plan_is_forbidden_by_name(plan_env):
