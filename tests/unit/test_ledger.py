@@ -51,7 +51,7 @@ def run_duckdb(tmp_path, bodies: list[bytes], day: dt.date = DAY) -> DayTotals:
 
 
 def truth_sums(truth: Truth) -> dict:
-    return {(t, m, "us-east-1"): v for (t, m), v in truth.sums.items()}
+    return {(t, m, "us-east-1", "standard"): [*v, 0] for (t, m), v in truth.sums.items()}
 
 
 @pytest.mark.parametrize("shape", ["envelope", "extracted"])
@@ -89,7 +89,7 @@ def test_earliest_line_of_a_request_wins_whatever_the_order(tmp_path):
     later = stamped(stamp(12), tenant="t", request_id="r", model_id="m", input_tokens=999, output_tokens=1)
     earlier = stamped(stamp(11), tenant="t", request_id="r", model_id="m", input_tokens=7, output_tokens=3)
     totals = run_duckdb(tmp_path, [extracted([later]), envelope([earlier])])
-    assert totals.sums == {("t", "m", "us-east-1"): [7, 3, 0, 0, 1]}
+    assert totals.sums == {("t", "m", "us-east-1", "standard"): [7, 3, 0, 0, 1, 0]}
     assert totals.duplicates == 1
 
 
@@ -114,7 +114,7 @@ def test_only_lines_logged_that_day_count(tmp_path):
         ),
     ]
     totals = run_duckdb(tmp_path, [extracted(lines)])
-    assert totals.sums == {("t", "m", "us-east-1"): [10, 20, 0, 0, 1]}
+    assert totals.sums == {("t", "m", "us-east-1", "standard"): [10, 20, 0, 0, 1, 0]}
     assert totals.lines_read == 1
 
 
@@ -128,7 +128,22 @@ def test_only_lines_logged_that_day_count(tmp_path):
         {"output_tokens": None},
         {"tenant": ""},
         {"region": 5},
-        {"schema_version": 2},
+        {"schema_version": 3},
+        {"schema_version": 0},
+        {"schema_version": "1"},
+        {"schema_version": False},
+        {"schema_version": None},
+        {"tier": "gold"},
+        {"tier": None},
+        {"tier": 1},
+        {"tier": ""},
+        {"cache_write": 3, "cache_write_1h_input_tokens": 4},
+        {"cache_write_1h_input_tokens": -1},
+        {"cache_write_1h_input_tokens": 1.0},
+        {"cache_write_1h_input_tokens": None},
+        {"timed_out": "yes"},
+        {"timed_out": None},
+        {"timed_out": 1},
         {"cache_read": -3},
         {"cache_write": -2},
         {"cache_write": 0.5},
@@ -144,8 +159,66 @@ def test_a_line_the_aggregator_skips_is_skipped_by_the_query(tmp_path, usage):
     agg.add(good)
     totals = run_duckdb(tmp_path, [extracted([bad, good])])
     # the skipped line never displaces the valid one with the same request id
-    assert totals.sums == agg.sums == {("u", "m", "us-east-1"): [1, 1, 0, 0, 1]}
+    assert totals.sums == agg.sums == {("u", "m", "us-east-1", "standard"): [1, 1, 0, 0, 1, 0]}
     assert totals.lines_skipped == agg.lines_skipped == 1
+
+
+def test_version_2_lines_are_summed_per_tier_with_their_one_hour_cache_writes(tmp_path):
+    # Given version 1 and 2 lines in three tiers, with 1-hour cache writes, timed-out calls and a
+    # schema version Python's reader takes as 1 or 2 (1.0, 2.0, true)
+    common = {"tenant": "t", "model_id": "m"}
+    lines = [
+        usage_line(request_id="a", input_tokens=10, output_tokens=1, **common),  # v1: standard
+        usage_line(
+            request_id="b",
+            input_tokens=20,
+            output_tokens=2,
+            cache_read=5,
+            cache_write=9,
+            schema_version=2,
+            tier="standard",
+            cache_write_1h_input_tokens=4,
+            **common,
+        ),
+        usage_line(request_id="c", input_tokens=30, output_tokens=3, schema_version=2, tier="flex", **common),
+        usage_line(
+            request_id="d",
+            input_tokens=40,
+            output_tokens=4,
+            cache_write=7,
+            schema_version=2,
+            tier="flex",
+            cache_write_1h_input_tokens=7,
+            timed_out=True,
+            **common,
+        ),
+        usage_line(
+            request_id="e", input_tokens=50, output_tokens=5, schema_version=2.0, tier="batch", **common
+        ),
+        usage_line(request_id="f", input_tokens=60, output_tokens=6, schema_version=True, **common),
+        usage_line(
+            request_id="g", input_tokens=70, output_tokens=7, schema_version=1.0, timed_out=False, **common
+        ),
+        # a repeat of c in another tier: a duplicate, whatever its tier
+        usage_line(
+            request_id="c", input_tokens=999, output_tokens=9, schema_version=2, tier="batch", **common
+        ),
+    ]
+    totals = run_duckdb(tmp_path, [extracted(lines)])
+    agg = DayAggregate(DAY.isoformat(), accept_unsigned=True)  # unsigned lines, as day.sql reads them
+    for line in lines:
+        agg.add(line)
+    # Then DuckDB, the aggregator and the sums worked out by hand agree to the last token
+    assert (
+        totals.sums
+        == agg.sums
+        == {
+            ("t", "m", "us-east-1", "standard"): [10 + 20 + 60 + 70, 1 + 2 + 6 + 7, 5, 9, 4, 4],
+            ("t", "m", "us-east-1", "flex"): [30 + 40, 3 + 4, 0, 7, 2, 7],
+            ("t", "m", "us-east-1", "batch"): [50, 5, 0, 0, 1, 0],
+        }
+    )
+    assert (totals.duplicates, totals.lines_skipped) == (agg.duplicates, agg.lines_skipped) == (1, 0)
 
 
 def test_cache_counts_may_be_absent_and_count_as_zero(tmp_path):
@@ -156,7 +229,7 @@ def test_cache_counts_may_be_absent_and_count_as_zero(tmp_path):
     agg = DayAggregate(DAY.isoformat(), accept_unsigned=True)  # unsigned lines, as day.sql reads them
     agg.add(line)
     totals = run_duckdb(tmp_path, [extracted([line])])
-    assert totals.sums == agg.sums == {("t", "m", ""): [4, 2, 0, 0, 1]}
+    assert totals.sums == agg.sums == {("t", "m", "", "standard"): [4, 2, 0, 0, 1, 0]}
 
 
 def test_object_lines_reads_both_shapes_and_drops_control_messages():
@@ -224,7 +297,7 @@ def test_read_day_fetches_the_day_and_the_late_hour_only():
         }
     )
     totals = duckdb_engine.read_day(s3, "bucket", "usage/", DAY, keys={}, accept_unsigned=True)
-    assert totals.sums == {("t", "m", "us-east-1"): [6, 7, 0, 0, 2]}
+    assert totals.sums == {("t", "m", "us-east-1", "standard"): [6, 7, 0, 0, 2, 0]}
 
 
 def _signed_day():
@@ -247,8 +320,8 @@ def test_the_duckdb_engine_bills_only_lines_that_verify(accept_unsigned):
     agg = DayAggregate(DAY.isoformat(), TEST_KEYRING.keys, accept_unsigned=accept_unsigned)
     for message in messages:
         agg.add(message)
-    expected = [3 + 5, 4 + 6, 0, 0, 2] if accept_unsigned else [3, 4, 0, 0, 1]
-    assert totals.sums == agg.sums == {("t", "m", "us-east-1"): expected}
+    expected = [3 + 5, 4 + 6, 0, 0, 2, 0] if accept_unsigned else [3, 4, 0, 0, 1, 0]
+    assert totals.sums == agg.sums == {("t", "m", "us-east-1", "standard"): expected}
     assert totals.rejected == agg.rejected
     assert totals.rejected["bad_signature"] == 1
     assert totals.rejected["missing_signature"] == (0 if accept_unsigned else 1)
@@ -285,11 +358,13 @@ def result_page(rows, token=None, header=False):
                     "tenant_id",
                     "model_id",
                     "region",
+                    "tier",
                     "i",
                     "o",
                     "cr",
                     "cw",
                     "invocations",
+                    "cw1h",
                     "duplicates",
                     "skipped",
                 )
@@ -327,15 +402,19 @@ def test_athena_engine_sends_day_sql_polls_and_reads_every_page():
     stub.add_response("get_query_execution", execution("SUCCEEDED"), {"QueryExecutionId": "q1"})
     stub.add_response(
         "get_query_results",
-        result_page([["t1", "m", "us-east-1", "10", "20", "0", "0", "2", "1", "0"]], token="n1", header=True),
+        result_page(
+            [["t1", "m", "us-east-1", "standard", "10", "20", "0", "0", "2", "0", "1", "0"]],
+            token="n1",
+            header=True,
+        ),
         {"QueryExecutionId": "q1"},
     )
     stub.add_response(
         "get_query_results",
         result_page(
             [
-                ["t2", "m", "", "5", "6", "7", "8", "1", "0", "0"],
-                [None, None, None, "0", "0", "0", "0", "0", "0", "3"],
+                ["t2", "m", "", "priority", "5", "6", "7", "8", "1", "3", "0", "0"],
+                [None, None, None, None, "0", "0", "0", "0", "0", "0", "0", "3"],
             ]
         ),
         {"QueryExecutionId": "q1", "NextToken": "n1"},
@@ -346,7 +425,10 @@ def test_athena_engine_sends_day_sql_polls_and_reads_every_page():
             client, "demo_usage", "demo_usage", "usage_lines", DAY, sleep=sleeps.append
         )
     stub.assert_no_pending_responses()
-    assert totals.sums == {("t1", "m", "us-east-1"): [10, 20, 0, 0, 2], ("t2", "m", ""): [5, 6, 7, 8, 1]}
+    assert totals.sums == {
+        ("t1", "m", "us-east-1", "standard"): [10, 20, 0, 0, 2, 0],
+        ("t2", "m", "", "priority"): [5, 6, 7, 8, 1, 3],
+    }
     assert (totals.duplicates, totals.lines_skipped, totals.lines_read) == (1, 3, 7)
     assert sleeps == [0.2, 0.4]  # backing off between polls
 
@@ -401,7 +483,7 @@ def test_the_query_athena_gets_runs_on_duckdb_over_a_table_shaped_like_the_glue_
     for row in connection.execute(sql, [DAY.isoformat()]).fetchall():
         totals.add_row(row)
     # Then only the day's partitions are read
-    assert totals.sums == {("t", "m", "us-east-1"): [8, 10, 0, 0, 2]}
+    assert totals.sums == {("t", "m", "us-east-1", "standard"): [8, 10, 0, 0, 2, 0]}
 
 
 # -- settings ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The usage ledger: one UTC day of usage lines, summed per (tenant, model as called, region).
+"""The usage ledger: one UTC day of usage lines, summed per (tenant, model as called, region, tier).
 
 Three engines read a day and give the same ``DayTotals`` (``build_rows`` prices them in Python):
 
@@ -34,11 +34,12 @@ DAY_SQL = (Path(__file__).with_name("day.sql")).read_text(encoding="utf-8")
 
 @dataclass
 class DayTotals:
-    """A day's sums, in the shape ``aggregate.build_rows`` prices: ``sums`` maps
-    (tenant, model_id, region) to [input, output, cache_read, cache_write, invocations]."""
+    """A day's sums, in the shape ``aggregate.build_rows`` prices (``DayAggregate.sums``): ``sums``
+    maps (tenant, model_id, region, tier) to
+    [input, output, cache_read, cache_write, invocations, cache_write_1h]."""
 
     day: str
-    sums: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    sums: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
     lines_skipped: int = 0
     duplicates: int = 0
     timed_out: int = 0
@@ -53,13 +54,21 @@ class DayTotals:
         return self.lines_counted + self.lines_skipped + self.duplicates + sum(self.rejected.values())
 
     def add_row(self, row: tuple) -> None:
-        """One row of ``day.sql``: tenant, model, region, 4 token sums, invocations, duplicates, skipped."""
-        tenant, model_id, region, i, o, cr, cw, invocations, duplicates, skipped = row
+        """One row of ``day.sql``: tenant, model, region, tier, the six sums in ``sums``' order,
+        duplicates, skipped."""
+        tenant, model_id, region, tier, i, o, cr, cw, invocations, cw1h, duplicates, skipped = row
         self.duplicates += int(duplicates or 0)
         self.lines_skipped += int(skipped or 0)
         if tenant is None or not invocations:
             return
-        self.sums[(tenant, model_id, region)] = [int(i), int(o), int(cr), int(cw), int(invocations)]
+        self.sums[(tenant, model_id, region, tier)] = [
+            int(i),
+            int(o),
+            int(cr),
+            int(cw),
+            int(invocations),
+            int(cw1h),
+        ]
 
 
 def day_sql(source: str) -> str:

@@ -81,8 +81,8 @@ def results(athena: Any, query_id: str, day: dt.date) -> DayTotals:
             rows, first = rows[1:], False
         for row in rows:
             cells = [_value(cell) for cell in row["Data"]]
-            tenant, model_id, region = cells[:3]
-            totals.add_row((tenant, model_id, region, *(int(c or 0) for c in cells[3:])))
+            tenant, model_id, region, tier = cells[:4]
+            totals.add_row((tenant, model_id, region, tier, *(int(c or 0) for c in cells[4:])))
         token = page.get("NextToken")
         if not token:
             return totals

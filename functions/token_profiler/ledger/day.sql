@@ -1,13 +1,18 @@
--- One UTC day of the usage ledger, summed per (tenant, model as called, region).
+-- One UTC day of the usage ledger, summed per (tenant, model as called, region, tier).
 -- Run unchanged by every SQL engine: Athena (Trino) and DuckDB, which defines the few Trino
 -- functions it lacks as macros (token_profiler.ledger.duckdb_engine). {source} is the relation of
 -- archived lines (one column, `line`: a whole log message) that may hold the day; ? is the day.
 --
--- The rules are the aggregator's (token_profiler.aggregate): a line counts when its message is
--- the usage marker and its token_usage has schema version 1, non-empty string tenant, request and
--- model ids, a string region (or none) and four counts written as integers >= 0 (cache counts may
--- be absent). Among valid lines with the same request id the earliest (logged timestamp) wins;
+-- The rules are the aggregator's checked path (token_profiler.aggregate.DayAggregate): a line
+-- counts when its message is the usage marker and its token_usage has schema version 1 or 2 (a
+-- JSON number equal to 1 or 2, or true, which Python reads as 1), non-empty string tenant, request
+-- and model ids, a string region (absent: ""), four counts written as integers >= 0 (cache counts
+-- may be absent: 0), an optional cache_write_1h_input_tokens integer between 0 and the cache
+-- writes, an optional tier among the catalog's (absent: "standard") and an optional boolean
+-- timed_out. Among valid lines with the same request id the earliest (logged timestamp) wins;
 -- later ones are duplicates. Invalid lines are counted in one group whose key is NULL.
+-- Columns: the DayAggregate sums in their order (input, output, cache_read, cache_write,
+-- invocations, cache_write_1h), then duplicates and skipped.
 WITH candidates AS (
     SELECT line, try(json_extract(line, '$.token_usage')) AS usage
     FROM {source}
@@ -32,10 +37,14 @@ typed AS (
         json_format(json_extract(usage, '$.output_tokens')) AS output_json,
         coalesce(json_format(json_extract(usage, '$.cache_read_input_tokens')), '0') AS cache_read_json,
         coalesce(json_format(json_extract(usage, '$.cache_write_input_tokens')), '0') AS cache_write_json,
+        coalesce(json_format(json_extract(usage, '$.cache_write_1h_input_tokens')), '0') AS cache_write_1h_json,
+        coalesce(json_format(json_extract(usage, '$.tier')), '"standard"') AS tier_json,
+        coalesce(json_format(json_extract(usage, '$.timed_out')), 'false') AS timed_out_json,
         json_extract_scalar(usage, '$.tenant_id') AS tenant_id,
         json_extract_scalar(usage, '$.request_id') AS request_id,
         json_extract_scalar(usage, '$.model_id') AS model_id,
-        coalesce(json_extract_scalar(usage, '$.region'), '') AS region
+        coalesce(json_extract_scalar(usage, '$.region'), '') AS region,
+        coalesce(json_extract_scalar(usage, '$.tier'), 'standard') AS tier
     FROM candidates
 ),
 checked AS (
@@ -43,7 +52,7 @@ checked AS (
         *,
         coalesce(
             message = 'TOKEN_USAGE'
-            AND schema_version = '1'
+            AND (schema_version = 'true' OR try_cast(schema_version AS DOUBLE) IN (1, 2))
             AND regexp_like(tenant_json, '^"..*"$')
             AND regexp_like(request_json, '^"..*"$')
             AND regexp_like(model_json, '^"..*"$')
@@ -51,7 +60,12 @@ checked AS (
             AND regexp_like(input_json, '^[0-9]{1,18}$')
             AND regexp_like(output_json, '^[0-9]{1,18}$')
             AND regexp_like(cache_read_json, '^[0-9]{1,18}$')
-            AND regexp_like(cache_write_json, '^[0-9]{1,18}$'),
+            AND regexp_like(cache_write_json, '^[0-9]{1,18}$')
+            AND regexp_like(cache_write_1h_json, '^[0-9]{1,18}$')
+            AND try_cast(cache_write_1h_json AS BIGINT) <= try_cast(cache_write_json AS BIGINT)
+            AND regexp_like(tier_json, '^".*"$')
+            AND tier IN ('standard', 'long_context', 'batch', 'flex', 'priority')
+            AND timed_out_json IN ('true', 'false'),
             false
         ) AS valid
     FROM typed
@@ -68,13 +82,15 @@ SELECT
     CASE WHEN valid THEN tenant_id END AS tenant_id,
     CASE WHEN valid THEN model_id END AS model_id,
     CASE WHEN valid THEN region END AS region,
+    CASE WHEN valid THEN tier END AS tier,
     sum(CASE WHEN nth = 1 THEN try_cast(input_json AS BIGINT) ELSE 0 END) AS input_tokens,
     sum(CASE WHEN nth = 1 THEN try_cast(output_json AS BIGINT) ELSE 0 END) AS output_tokens,
     sum(CASE WHEN nth = 1 THEN try_cast(cache_read_json AS BIGINT) ELSE 0 END) AS cache_read_input_tokens,
     sum(CASE WHEN nth = 1 THEN try_cast(cache_write_json AS BIGINT) ELSE 0 END) AS cache_write_input_tokens,
     sum(CASE WHEN nth = 1 THEN 1 ELSE 0 END) AS invocations,
+    sum(CASE WHEN nth = 1 THEN try_cast(cache_write_1h_json AS BIGINT) ELSE 0 END) AS cache_write_1h_input_tokens,
     sum(CASE WHEN nth > 1 THEN 1 ELSE 0 END) AS duplicates,
     sum(CASE WHEN valid THEN 0 ELSE 1 END) AS skipped
 FROM ranked
-GROUP BY 1, 2, 3
-ORDER BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
