@@ -312,7 +312,8 @@ module "network" {
   ))
   gateway_endpoints = var.gateway_endpoints
 
-  emulator_rule_descriptions_dropped = var.emulator_rule_descriptions_dropped
+  emulator_rule_descriptions_dropped  = var.emulator_rule_descriptions_dropped
+  emulator_unlisted_endpoint_services = var.emulator_unlisted_endpoint_services
 }
 
 module "data" {

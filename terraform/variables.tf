@@ -314,6 +314,12 @@ variable "emulator_policy_conditions_ignored" {
   default     = false
 }
 
+variable "emulator_unlisted_endpoint_services" {
+  description = "Emulator only: interface endpoint services moto's DescribeVpcEndpointServices does not list (cognito-idp); they are not looked up. Never set on AWS."
+  type        = list(string)
+  default     = []
+}
+
 variable "emulator_account_reset_unsupported" {
   description = "Emulator only: moto cannot reset the API Gateway account setting (a destroy would retry forever), so the reset on destroy is skipped there. Never set on AWS."
   type        = bool

@@ -291,7 +291,9 @@ def test_state_follows_the_first_deployment_rules(run):
         e for e in by_type["managed.aws_vpc_endpoint"] if e["values"]["vpc_endpoint_type"] == "Interface"
     ]
     names = {e["values"]["service_name"] for e in interface}
-    assert names == {s["values"]["service_name"] for s in services}
+    # every endpoint was looked up in the Region's list, but those moto does not list (emulator switch)
+    unlisted = {f"com.amazonaws.us-east-1.{name}" for name in ["cognito-idp"]}
+    assert names - unlisted == {s["values"]["service_name"] for s in services}
     assert {f"com.amazonaws.us-east-1.{name}" for name in REQUIRED_INTERFACE_ENDPOINTS} <= names
 
     # The console's bucket is SSE-S3 (CloudFront's OAC cannot use the aws/s3 key); its objects

@@ -42,7 +42,7 @@ COUNTS = (
 )
 COSTS = ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost", "total_cost")
 # the per-1K prices a row was billed at (rows written before rows recorded them have none)
-PRICES = ("price_input", "price_output", "price_cache_read", "price_cache_write")
+PRICES = ("price_input", "price_output", "price_cache_read", "price_cache_write", "price_cache_write_1h")
 
 
 def make_rows(seed: int = 7) -> list[dict]:
@@ -60,13 +60,19 @@ def make_rows(seed: int = 7) -> list[dict]:
                     # normalized decimal strings: what the answer must show, digit for digit
                     row[name] = f"{rng.randrange(0, 10**4)}.{rng.randrange(1, 10**6):06d}".rstrip("0")
                 row["unpriced"] = rng.random() < 0.3
-                row["price_fallback"] = rng.random() < 0.3
+                flag = rng.random() < 0.3
+                if rng.random() < 0.25:
+                    row["price_fallback"] = flag  # a row written before price_missing replaced it
+                else:
+                    row["price_missing"] = flag
+                row["price_changed"] = rng.random() < 0.3
                 row["price_region"] = rng.choice(["", "us-east-1", "eu-west-1+us-east-1"])
                 row["ttl"] = 1_900_000_000
                 if rng.random() < 0.5:
                     for name in PRICES:
                         row[name] = f"0.{rng.randrange(1, 10**5):05d}".rstrip("0")
                     row["price_as_of"] = "2025-09-30"
+                    row["price_tier"] = rng.choice(["standard", "flex", "long_context"])
                 rows.append(row)
     return rows
 
@@ -84,10 +90,13 @@ def shown(row: dict) -> dict:
     item = {key: row[key] for key in ("date", "pk", "sk", "name", "model_id")}
     item.update({name: str(row[name]) for name in COUNTS})
     item.update({name: row[name] for name in COSTS})
-    item.update(
-        unpriced=row["unpriced"], price_region=row["price_region"], price_fallback=row["price_fallback"]
+    item.update(unpriced=row["unpriced"], price_region=row["price_region"])
+    item["price_missing"] = (
+        row["price_missing"] if "price_missing" in row else row.get("price_fallback", False)
     )
+    item["price_changed"] = row.get("price_changed", False)
     item.update({name: row.get(name, "") for name in PRICES})
+    item["price_tier"] = row.get("price_tier", "")
     item["price_as_of"] = row.get("price_as_of", "")
     return item
 
@@ -153,7 +162,10 @@ def test_the_seed_covers_every_case():
     assert len(ROWS) > 40
     assert {row["pk"] for row in ROWS} == set(TENANTS)
     assert any(row["unpriced"] for row in ROWS) and any(not row["unpriced"] for row in ROWS)
-    assert any(row["price_fallback"] for row in ROWS) and any(not row["price_fallback"] for row in ROWS)
+    missing = [shown(row)["price_missing"] for row in ROWS]
+    assert any(missing) and not all(missing)
+    assert any("price_fallback" in row for row in ROWS) and any("price_missing" in row for row in ROWS)
+    assert any(row["price_changed"] for row in ROWS) and not all(row["price_changed"] for row in ROWS)
     assert any("price_input" in row for row in ROWS) and any("price_input" not in row for row in ROWS)
 
 
@@ -326,15 +338,29 @@ def test_a_tenant_never_receives_another_tenants_row_even_from_a_faulty_read():
 
 
 def test_the_answer_shape():
-    row = stored(ROWS[0]) | {"unpriced": True, "price_fallback": True, "price_region": "eu-west-1+us-east-1"}
+    first = next(row for row in ROWS if "price_input" in row)  # a row that records its prices
+    row = stored(first) | {
+        "unpriced": True,
+        "price_missing": True,
+        "price_changed": True,
+        "price_region": "eu-west-1+us-east-1",
+    }
     item = retrieval.present(row)
-    assert "price_input" in ROWS[0]  # the seed's first row records its prices
-    assert item == shown(row | {name: ROWS[0][name] for name in COSTS + PRICES})
-    assert item["unpriced"] is True and item["price_fallback"] is True
+    assert item == shown(row | {name: first[name] for name in COSTS + PRICES})
+    assert item["unpriced"] is True and item["price_missing"] is True and item["price_changed"] is True
     assert item["price_region"] == "eu-west-1+us-east-1"
-    row = stored(ROWS[0]) | {"unpriced": False, "price_fallback": False, "price_region": "us-east-1"}
+    row = stored(first) | {
+        "unpriced": False,
+        "price_missing": False,
+        "price_changed": False,
+        "price_region": "us-east-1",
+    }
     item = retrieval.present(row)
-    assert item["unpriced"] is False and item["price_fallback"] is False
+    assert item["unpriced"] is False and item["price_missing"] is False and item["price_changed"] is False
+    # a row from before price_missing: its price_fallback says the same thing
+    old = {k: v for k, v in stored(first).items() if k != "price_missing"}
+    assert retrieval.present(old | {"price_fallback": True})["price_missing"] is True
+    assert retrieval.present(old | {"price_fallback": False})["price_missing"] is False
     assert item["price_region"] == "us-east-1"
 
 
@@ -351,8 +377,10 @@ def test_a_sparse_row_gets_every_field_with_defaults():
         "input_cost": "1.5",
         "unpriced": False,
         "price_region": "",
-        "price_fallback": False,
+        "price_missing": False,
+        "price_changed": False,
         **{name: "" for name in PRICES},
+        "price_tier": "",
         "price_as_of": "",
     }
     priced = retrieval.present({"price_input": Decimal("0.00300"), "price_as_of": "2025-09-30"})

@@ -16,7 +16,7 @@ data "aws_availability_zones" "available" {
 # Each interface endpoint service as the Region lists it: a service the Region does not offer
 # fails the plan here, naming it, and its availability_zones say where it can be placed.
 data "aws_vpc_endpoint_service" "interface" {
-  for_each = toset(var.interface_endpoints)
+  for_each = toset([for service in var.interface_endpoints : service if !contains(var.emulator_unlisted_endpoint_services, service)])
 
   service_name = "com.amazonaws.${var.region}.${each.key}"
   service_type = "Interface"
@@ -25,7 +25,7 @@ data "aws_vpc_endpoint_service" "interface" {
 locals {
   # Zones every kept interface endpoint serves (the name -> zone-id mapping differs per account,
   # so this is asked of the account, not assumed).
-  endpoint_zones = length(var.interface_endpoints) == 0 ? data.aws_availability_zones.available.names : tolist(setintersection(
+  endpoint_zones = length(data.aws_vpc_endpoint_service.interface) == 0 ? data.aws_availability_zones.available.names : tolist(setintersection(
     [for service in data.aws_vpc_endpoint_service.interface : service.availability_zones]...
   ))
   usable_zones = [for name in data.aws_availability_zones.available.names : name if contains(local.endpoint_zones, name)]
@@ -149,7 +149,7 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
   vpc_id              = aws_vpc.this.id
-  service_name        = data.aws_vpc_endpoint_service.interface[each.key].service_name
+  service_name        = "com.amazonaws.${var.region}.${each.key}" # looked up above (the Region lists it)
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = [for subnet in aws_subnet.isolated : subnet.id]

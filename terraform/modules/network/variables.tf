@@ -51,6 +51,12 @@ variable "emulator_rule_descriptions_dropped" {
   default     = false
 }
 
+variable "emulator_unlisted_endpoint_services" {
+  description = "Emulator only: interface endpoint services moto does not list (cognito-idp), so they are not looked up and narrow no zones. Always empty on AWS, where every endpoint is looked up."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags merged into every resource of the module (on top of the provider's default_tags)."
   type        = map(string)
