@@ -562,6 +562,7 @@ module "archive" {
   filter_pattern      = "\"TOKEN_USAGE\""
   retention_days      = var.archive_retention_days
   object_lock_enabled = var.archive_object_lock
+  force_destroy       = var.force_destroy
   tags                = local.tags
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored

@@ -241,3 +241,21 @@ def test_the_plan_is_skipped_without_a_backend_and_without_a_token():
     credentials = [s for s in plan["steps"] if "configure-aws-credentials" in s.get("uses", "")]
     assert credentials and "steps.backend.outputs.configured == 'true'" in credentials[0]["if"]
     assert "ACTIONS_ID_TOKEN_REQUEST_URL" in text(plan["steps"])
+
+
+# ---- issue 13.10: billing records are not force-destroyed ------------------------------------
+
+
+@pytest.mark.parametrize("module_name", ["data", "archive"])
+def test_buckets_of_billing_records_follow_force_destroy(module_name):
+    """The reports and the usage archive are billing records: destroy may empty them only when
+    FORCE_DESTROY (default false) says so, never unconditionally."""
+    call = modules()[module_name]
+    assert call["force_destroy"] == "${var.force_destroy}", module_name
+    variables = {
+        n: b for block in parsed(f"modules/{module_name}/variables.tf")["variable"] for n, b in block.items()
+    }
+    assert variables["force_destroy"]["default"] is False, module_name
+    source = (TERRAFORM / "modules" / module_name / "main.tf").read_text()
+    settings = re.findall(r"^\s*force_destroy\s*=\s*(.+)$", source, flags=re.M)
+    assert settings and all("var.force_destroy" in value for value in settings), settings

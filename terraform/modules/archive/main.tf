@@ -28,7 +28,8 @@ module "bucket" {
   expiration_days     = var.retention_days
   noncurrent_days     = var.noncurrent_days
   object_lock_enabled = var.object_lock_enabled
-  force_destroy       = !var.object_lock_enabled
+  # the ledger of record: destroy empties it only where FORCE_DESTROY says so (demo and test stacks)
+  force_destroy = var.force_destroy && !var.object_lock_enabled
 
   # Only the Firehose role writes objects; nobody else, whatever their IAM policy allows.
   policy_statements = var.emulator_policy_conditions_ignored ? [] : [{

@@ -51,6 +51,12 @@ variable "noncurrent_days" {
   default     = 90
 }
 
+variable "force_destroy" {
+  description = "FORCE_DESTROY: let destroy delete the archive with its usage lines (demo and test stacks only)."
+  type        = bool
+  default     = false
+}
+
 variable "object_lock_enabled" {
   description = "ARCHIVE_OBJECT_LOCK: create the bucket with Object Lock (governance mode for retention_days); make destroy then leaves it behind."
   type        = bool
