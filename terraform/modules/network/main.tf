@@ -149,7 +149,7 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
   vpc_id              = aws_vpc.this.id
-  service_name        = "com.amazonaws.${var.region}.${each.key}" # looked up above (the Region lists it)
+  service_name        = contains(var.emulator_unlisted_endpoint_services, each.key) ? "com.amazonaws.${var.region}.${each.key}" : data.aws_vpc_endpoint_service.interface[each.key].service_name
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = [for subnet in aws_subnet.isolated : subnet.id]
