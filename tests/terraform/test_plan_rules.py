@@ -90,9 +90,11 @@ def test_the_planned_subnets_are_in_zones_every_endpoint_serves(plan):
         zones and {"name": "opt-in-status", "values": ["opt-in-not-required"]} in zones[0]["values"]["filter"]
     )
     services = [r for r in read if r["type"] == "aws_vpc_endpoint_service"]
+    from scripts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
+
+    # the default endpoints (what the functions call), each looked up in the Region's list
     assert {s["values"]["service_name"] for s in services} == {
-        "com.amazonaws.us-east-1.bedrock-runtime",
-        "com.amazonaws.us-east-1.logs",
+        f"com.amazonaws.us-east-1.{name}" for name in REQUIRED_INTERFACE_ENDPOINTS
     }
     subnets = [
         c["change"]["after"]["availability_zone"]
