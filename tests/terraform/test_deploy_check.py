@@ -9,6 +9,7 @@ import pytest
 
 from scripts import deploy_check
 from scripts.config import validate_entry
+from scripts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +48,7 @@ def test_default_config_passes_what_moto_can_answer(client):
 
 def test_an_endpoint_outside_the_regions_list_is_a_problem(client):
     config = validate_entry(
-        {**BASE, "VPC_INTERFACE_ENDPOINTS": ["bedrock-runtime", "logs", "no-such-service"]}
+        {**BASE, "VPC_INTERFACE_ENDPOINTS": [*REQUIRED_INTERFACE_ENDPOINTS, "no-such-service"]}
     )
     (problem,) = [f for f in deploy_check.run_checks(client, config) if f.status == "problem"]
     assert problem.topic == "endpoints" and "no-such-service" in problem.message

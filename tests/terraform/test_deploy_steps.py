@@ -87,7 +87,13 @@ def fake_deploy(monkeypatch, tmp_path):
     """deploy.run with Terraform replaced by a recorder of the tfvars each apply saw."""
     applies = []
     stack = tf.Stack(tmp_path)
-    outputs = {"api_url": "https://api.example/steps_prod", "web_url": "https://d111.cloudfront.net"}
+    outputs = {
+        "api_url": "https://api.example/steps_prod",
+        "web_url": "https://d111.cloudfront.net",
+        "signing_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:steps/usage-signing-key",
+    }
+    keyed = []  # the signing secrets the deploy gave a keyring to (after the applies)
+    monkeypatch.setattr(deploy, "put_signing_key", lambda config, values: keyed.append(values) or "k1")
     monkeypatch.setattr(deploy, "check_credentials", lambda config: None)
     monkeypatch.setattr(deploy, "_stack", lambda config: stack)
     monkeypatch.setattr(
@@ -115,6 +121,7 @@ def test_a_first_deploy_narrows_cors_to_the_console_in_a_second_step(fake_deploy
     # Models the account cannot call yet are named after the deploy.
     assert "us.anthropic.claude-3-5-haiku-20241022-v1:0: not authorized" in printed
     assert "amazon.nova-micro-v1:0:" not in printed
+    assert "signing key in use: k1" in printed  # the keyring is put once the secret exists
 
 
 def test_a_refused_console_leaves_the_backend_deployed_and_says_so(fake_deploy, monkeypatch, capsys):
