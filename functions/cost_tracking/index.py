@@ -38,8 +38,8 @@ def lambda_handler(event, context):
         earliest=dates.aggregatable_since(today, SETTINGS.log_retention_days),
     )
     if run_id is None:
-        answer = jobs.run_and_answer(days, SETTINGS, logger, metrics)
+        answer = jobs.run_and_answer(days, SETTINGS, logger)
     else:
-        answer = jobs.run_and_record(run_id, days, SETTINGS, logger, metrics)
+        answer = jobs.run_and_record(run_id, days, SETTINGS, logger)
     telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
     return answer

@@ -45,7 +45,7 @@ def cost_track_manual():
     if SETTINGS.runs_table and needs_async(days, SETTINGS.manual_sync_max_days):
         started = jobs.start_run(days, SETTINGS, who.tenant_id, logger)
         return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=started)
-    answer = jobs.run_and_answer(days, SETTINGS, logger, metrics)
+    answer = jobs.run_and_answer(days, SETTINGS, logger)
     telemetry.run_metrics(metrics, answer["summary"])  # what the alarms watch
     return answer
 

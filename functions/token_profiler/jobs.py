@@ -28,9 +28,6 @@ from token_profiler.runs import RUNNING, RunStore, check_run_id
 from token_profiler.signing import REASONS, Keyring, load_keyring
 from token_profiler.storage import UsageTable
 
-# The metric an alarm watches: usage lines read but not billed because they did not verify.
-REJECTED_METRIC = "RejectedUsageLines"
-
 
 @dataclass
 class RunSummary:
@@ -178,16 +175,10 @@ def run(
     return summary
 
 
-def record_metrics(metrics: Any, summary: RunSummary) -> None:
-    """The rejected-line count as a metric (powertools Metrics: EMF, no API call), total and by reason."""
-    metrics.add_metric(name=REJECTED_METRIC, unit="Count", value=sum(summary.rejected.values()))
-    for reason, count in summary.rejected.items():
-        metrics.add_metric(name=f"{REJECTED_METRIC}.{reason}", unit="Count", value=count)
-
-
-def run_and_answer(days: list[dt.date], settings: Any, logger: Any, metrics: Any = None) -> dict[str, Any]:
+def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str, Any]:
     """Both aggregators' whole job: run with this container's clients and settings, log the
-    warnings and the summary, record the metrics, and give the answer the API documents."""
+    warnings and the summary, and give the answer the API documents (the handlers turn its
+    summary into metrics: telemetry.run_metrics)."""
     summary = run(
         days,
         read_day=day_reader(settings, aws_client),
@@ -206,8 +197,6 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any, metrics: Any
         logger.warning(warning)
     if any(summary.rejected.values()):
         logger.warning("usage lines rejected", extra={"rejected": summary.rejected, "dates": summary.dates})
-    if metrics is not None:
-        record_metrics(metrics, summary)
     logger.info("aggregation finished", extra={"summary": answer})
     return {"body": "Calculation Finished!", "summary": answer}
 
@@ -233,14 +222,12 @@ def start_run(days: list[dt.date], settings: Any, requested_by: str, logger: Any
     return {"run_id": run_id, "status": RUNNING, "dates": [d.isoformat() for d in days]}
 
 
-def run_and_record(
-    run_id: Any, days: list[dt.date], settings: Any, logger: Any, metrics: Any = None
-) -> dict[str, Any]:
+def run_and_record(run_id: Any, days: list[dt.date], settings: Any, logger: Any) -> dict[str, Any]:
     """``run_and_answer`` for a handed-over run: its outcome is recorded under its id."""
     runs = RunStore(aws_client("dynamodb"), settings.runs_table)
     check_run_id(run_id)
     try:
-        answer = run_and_answer(days, settings, logger, metrics)
+        answer = run_and_answer(days, settings, logger)
     except Exception as exc:
         # recorded, then raised: Lambda retries an asynchronous invocation, and a retry that
         # succeeds records its summary over this

@@ -17,6 +17,8 @@ from typing import Any
 
 DEFAULT_NAMESPACE = "BedrockTokenProfiler"
 COUNT = "Count"
+# usage lines read but not billed because their signature did not verify (an alarm watches it)
+REJECTED_METRIC = "RejectedUsageLines"
 NONE = "None"
 
 
@@ -84,8 +86,12 @@ def run_metrics(metrics: Any, summary: dict[str, Any]) -> None:
     # rows of a model the catalog does not know, rows with tokens it has no price for in their Region
     metrics.add_metric(name="UnpricedRows", unit=COUNT, value=summary.get("unpriced_rows", 0))
     metrics.add_metric(name="PriceMissingRows", unit=COUNT, value=summary.get("price_missing_rows", 0))
-    # malformed lines; lines that fail their signature are RejectedUsageLines (jobs.record_metrics)
+    # malformed lines; lines that fail their signature are RejectedUsageLines, total and by reason
     metrics.add_metric(name="SkippedLines", unit=COUNT, value=summary.get("lines_skipped", 0))
+    rejected = summary.get("rejected", {})
+    metrics.add_metric(name=REJECTED_METRIC, unit=COUNT, value=sum(rejected.values()))
+    for reason, count in rejected.items():
+        metrics.add_metric(name=f"{REJECTED_METRIC}.{reason}", unit=COUNT, value=count)
     metrics.add_metric(name="TimedOutLines", unit=COUNT, value=summary.get("lines_timed_out", 0))
     metrics.add_metric(name="RowsWritten", unit=COUNT, value=summary.get("rows_written", 0))
 
