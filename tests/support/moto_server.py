@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 
@@ -29,16 +28,18 @@ def free_port(host: str = HOST) -> int:
 
 
 def _wait_until_up(url: str, timeout: float = 15.0) -> None:
+    """Wait until the server accepts a connection.
+
+    A TCP connect, not an HTTP probe: moto's cheap-looking /moto-api/data.json dumps every
+    backend of the process, which late in a long test run takes longer than any sane timeout.
+    """
+    host, port = url.removeprefix("http://").rsplit(":", 1)
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=2):  # noqa: S310 - loopback
+            with socket.create_connection((host, int(port)), timeout=2):
                 return
-        except urllib.error.HTTPError:
-            # It answered: up. (data.json fails with 500 once an earlier server in the same
-            # process left Lambda objects behind: moto's backends are per process.)
-            return
         except OSError as exc:  # still starting
             last_error = exc
             time.sleep(0.05)
