@@ -102,6 +102,43 @@ def test_the_real_layer_rebuilds_identically(tmp_path):
     assert not any(name.startswith("python/bin/") for name in names)
 
 
+def test_the_layer_carries_a_time_zone_database_zoneinfo_can_use(tmp_path):
+    """PLAN_TIME_ZONE must resolve on a Lambda runtime without /usr/share/zoneinfo: the layer holds
+    tzdata, and with only the layer on the path (no site-packages, no system database) a zone
+    resolves to the same offsets as this machine's database."""
+    import subprocess
+    import sys
+
+    root = build.ROOT
+    layer = build.build_layer(
+        root / "functions", root / "requirements" / "runtime.txt", tmp_path, root / "build" / "cache"
+    )
+    with zipfile.ZipFile(layer) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "layer")
+    assert "python/tzdata/zoneinfo/America/New_York" in names
+    assert "python/tzdata/zoneinfo/Asia/Tokyo" in names
+    python = tmp_path / "layer" / "python"
+    probe = (
+        "import sys, zoneinfo, datetime as dt\n"
+        f"sys.path.insert(0, {str(python)!r})\n"
+        "zoneinfo.reset_tzpath(to=[])\n"
+        "import tzdata\n"
+        f"assert tzdata.__file__.startswith({str(python)!r}), tzdata.__file__\n"
+        "from token_profiler import plans\n"
+        "zone = plans.time_zone('America/New_York')\n"
+        "p = plans.period_at(dt.datetime(2026, 3, 1, 4, 59, tzinfo=dt.UTC), zone)\n"
+        "print(p.key, p.start.astimezone(dt.UTC).isoformat(), p.end.astimezone(dt.UTC).isoformat())\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONTZPATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=False, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    # 2026-03-01 04:59 UTC is still February in New York (EST, UTC-5); March ends in EDT (UTC-4)
+    assert result.stdout.split() == ["2026-02", "2026-02-01T05:00:00+00:00", "2026-03-01T05:00:00+00:00"]
+
+
 def test_models_json_follows_enabled_models_and_overrides():
     catalog = {
         "profile_prefixes": ["us."],
