@@ -42,6 +42,9 @@ def _summary(outputs: dict) -> str:
     for user in outputs["users"]:
         role = "admin" if user["admin"] else f"tenant {user['tenant_id']}"
         lines.append(f"    {user['username']:14} {user['password']:22} {role}")
+    for user in outputs.get("plan_users") or []:
+        role = f"tenant {user['tenant_id']} (plan refusals: {user['refusal']})"
+        lines.append(f"    {user['username']:14} {user['password']:22} {role}")
     return "\n".join(lines) + "\n"
 
 

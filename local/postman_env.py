@@ -22,6 +22,9 @@ def environment(outputs: dict[str, Any], name: str) -> dict[str, Any]:
     users = outputs.get("users") or []
     tenant = next((u for u in users if not u.get("admin")), {})
     admin = next((u for u in users if u.get("admin")), {})
+    # the tenants of the 402/429 requests (local/stack.py PLAN_TENANTS)
+    refusals = {u.get("refusal"): u for u in outputs.get("plan_users") or []}
+    budget, rate = refusals.get("budget", {}), refusals.get("rate", {})
     values = {
         "api_url": outputs["api_url"].rstrip("/"),
         "cognito_endpoint": (
@@ -35,6 +38,12 @@ def environment(outputs: dict[str, Any], name: str) -> dict[str, Any]:
         "tenant_id": tenant.get("tenant_id", ""),
         "admin_username": admin.get("username", ""),
         "admin_password": admin.get("password", ""),
+        "budget_username": budget.get("username", ""),
+        "budget_password": budget.get("password", ""),
+        "budget_tenant_id": budget.get("tenant_id", ""),
+        "rate_username": rate.get("username", ""),
+        "rate_password": rate.get("password", ""),
+        "rate_tenant_id": rate.get("tenant_id", ""),
         "text_model_id": "amazon.nova-micro-v1:0",
         "embedding_model_id": "amazon.titan-embed-text-v2:0",
     }

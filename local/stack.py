@@ -48,6 +48,11 @@ TENANTS = (("tenant1-user", "tenant-1"), ("tenant2-user", "tenant-2"))
 ADMIN_USER = "admin-user"
 # The admin is a member of a tenant too: a user without custom:tenant_id gets 403 on every route.
 ADMIN_TENANT = "operators"
+# Tenants kept apart for the plan refusals (the Postman collection sets their plans: a tiny hard
+# budget for 402, one request per minute for 429). Not in ``users``: tests that invoke as every
+# seeded tenant never meet their plans, and a container's cached plan of a shared tenant never
+# changes under another test.
+PLAN_TENANTS = (("budget-user", "tenant-budget", "budget"), ("ratelimit-user", "tenant-ratelimit", "rate"))
 CONTROL_PREFIX = "/_local/"
 # The API's OpenAPI document, served by the local API Gateway outside the stage (never a Lambda route).
 OPENAPI_PATH = "/openapi.json"
@@ -217,6 +222,7 @@ class LocalStack:
         _serve(api_server, "api-gateway")
 
         users = self._seed_users(pool_id, config.admin_group, region)
+        plan_users = self._seed_plan_users(pool_id, region)
         self.outputs = {
             **{k: v for k, v in tf_outputs.items() if k not in {"api_url", "web_url"}},
             "api_url": api_url,
@@ -233,6 +239,7 @@ class LocalStack:
             "web_url": self.web_url,
             "functions": {pool.spec.name: pool.spec.log_group for pool in self.pools.values()},
             "users": users,
+            "plan_users": plan_users,
         }
         web = make_web(REPO / "web", self.outputs, self.build_dir / "web" / "models.json", self.ports.web)
         self.servers.append(web)
@@ -300,6 +307,21 @@ class LocalStack:
                     "tenant_id": tenant if has_tenant_attr else None,
                     "admin": username == ADMIN_USER,
                 }
+            )
+        return users
+
+    def _seed_plan_users(self, pool_id: str, region: str) -> list[dict[str, Any]]:
+        """One user per PLAN_TENANTS tenant (none when the pool has no custom:tenant_id)."""
+        cognito = self.client("cognito-idp", region)
+        schema = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("SchemaAttributes", [])
+        if not any(a["Name"] == "custom:tenant_id" for a in schema):
+            return []
+        users = []
+        for username, tenant, refusal in PLAN_TENANTS:
+            password = _password()
+            add_user(cognito, pool_id, username, password, tenant_id=tenant, email=f"{username}@example.com")
+            users.append(
+                {"username": username, "password": password, "tenant_id": tenant, "refusal": refusal}
             )
         return users
 

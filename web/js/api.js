@@ -4,6 +4,7 @@
 const STATUS_TEXT = {
   400: 'Bad request',
   401: 'Not signed in',
+  402: 'Over budget',
   403: 'Not allowed',
   404: 'Not found',
   413: 'Too large',
@@ -21,7 +22,8 @@ export class ApiError extends Error {
   constructor(status, message, requestId = '', retryAfter = '') {
     const label = STATUS_TEXT[status] || `HTTP ${status}`;
     let text = status ? `${label} (${status}): ${message}` : message;
-    if (retryAfter) text += ` Try again in ${retryAfter} s.`;
+    // a plan's 429 already says when to retry; Bedrock's throttle does not
+    if (retryAfter && !/retry after \d+ s/i.test(String(message))) text += ` Try again in ${retryAfter} s.`;
     if (requestId) text += ` [request ${requestId}]`;
     super(text);
     this.status = status;
