@@ -6,7 +6,8 @@ per tenant, all under ``pk = <tenant>``:
 - ``sk = "plan"``: the tenant's plan as an admin set it (absent: the default plan from configs.json);
 - ``sk = "period#YYYY-MM"``: the period's counters. ``committed`` is settled spend plus what calls in
   flight have reserved, ``settled`` the actual cost of finished calls, ``alerted`` the thresholds
-  already announced;
+  already announced, and ``settled_utc#YYYY-MM-DD`` the settled spend per UTC day (what the
+  reconciliation compares with the ledger's UTC days);
 - ``sk = "minute#YYYY-MM-DDTHH:MM"``: requests and tokens admitted in one UTC minute (TTL: 1 day).
 
 A call costs at most two round trips on the success path: ``reserve`` (one conditional UpdateItem,
@@ -47,6 +48,9 @@ from token_profiler.prices import Catalog, Model
 PLANS_SCHEMA_PATH = Path(__file__).with_name("plans.json")
 PLAN_SK = "plan"
 PERIOD_PREFIX = "period#"
+# the settled spend of one UTC day, on the period item: the ledger's days are UTC days, a period
+# need not be (PLAN_TIME_ZONE), so the reconciliation compares these with the ledger's rows
+DAY_PREFIX = "settled_utc#"
 MINUTE_PREFIX = "minute#"
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_THRESHOLD = 1000
@@ -309,6 +313,8 @@ class Spend:
     settled: Decimal
     committed: Decimal
     alerted: frozenset[int] = frozenset()
+    # settled spend by UTC day ("YYYY-MM-DD"), of the calls settled in this period
+    by_utc_day: dict[str, Decimal] = field(default_factory=dict, compare=False)
 
     @property
     def in_flight(self) -> Decimal:
@@ -521,13 +527,19 @@ class PlanStore:
         )
 
     def settle(self, reservation: Reservation, actual: Decimal) -> Spend:
-        """Replace the reservation by the call's actual cost; returns the period's counters after."""
+        """Replace the reservation by the call's actual cost; returns the period's counters after.
+
+        The cost is also added to the settled spend of the UTC day it settles on (``DAY_PREFIX``):
+        the usage line was written just before, so the ledger counts it on the same UTC day (a
+        call settled across midnight within those milliseconds is the exception)."""
         reservation.active = False
+        day = self.clock().astimezone(dt.UTC).date().isoformat()
         response = self._retrying(
             lambda: self.client.update_item(
                 TableName=self.name,
                 Key=self._period_key(reservation.tenant, reservation.period),
-                UpdateExpression="ADD committed :delta, settled :actual, calls :one",
+                UpdateExpression="ADD committed :delta, settled :actual, calls :one, #day :actual",
+                ExpressionAttributeNames={"#day": DAY_PREFIX + day},
                 ExpressionAttributeValues={
                     ":delta": {"N": str(to_units(actual) - to_units(reservation.cost))},
                     ":actual": _m(actual),
@@ -576,16 +588,24 @@ class PlanStore:
             ExpressionAttributeValues={":set": {"NS": [str(threshold)]}},
         )
 
-    def set_settled(self, tenant: str, period: Period, ledger_total: Decimal) -> None:
-        """Correct the counters to the ledger's total (keeps what is in flight)."""
-        spend = self.spend(tenant, period)
+    def correct(self, tenant: str, period: Period, drift_by_day: dict[str, Decimal]) -> None:
+        """Take the reconciliation's drift (counters minus ledger, per UTC day) out of the period's
+        counters: each day's settled spend, ``settled`` and ``committed`` move by minus its drift
+        (what is in flight is kept). One UpdateItem, so a concurrent settle is not lost."""
+        days = sorted(drift_by_day)
+        if not days:
+            return
+        names = {f"#d{i}": DAY_PREFIX + day for i, day in enumerate(days)}
+        values = {f":d{i}": {"N": str(-to_units(drift_by_day[day]))} for i, day in enumerate(days)}
+        total = sum((to_units(drift_by_day[day]) for day in days), 0)
+        values[":total"] = {"N": str(-total)}
         self.client.update_item(
             TableName=self.name,
             Key=self._period_key(tenant, period),
-            UpdateExpression="ADD committed :delta, settled :delta",
-            ExpressionAttributeValues={
-                ":delta": {"N": str(to_units(ledger_total) - to_units(spend.settled))}
-            },
+            UpdateExpression="ADD committed :total, settled :total, "
+            + ", ".join(f"#d{i} :d{i}" for i in range(len(days))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
 
@@ -600,6 +620,9 @@ def _spend(item: dict[str, Any]) -> Spend:
         settled=_num(item, "settled"),
         committed=_num(item, "committed"),
         alerted=frozenset(int(Decimal(t)) for t in alerted),
+        by_utc_day={
+            name.removeprefix(DAY_PREFIX): _num(item, name) for name in item if name.startswith(DAY_PREFIX)
+        },
     )
 
 

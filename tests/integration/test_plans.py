@@ -20,16 +20,19 @@ import threading
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from token_profiler import plans
+from token_profiler import plans, reconcile
 from token_profiler.plans import Plan, PlanStore
 from token_profiler.signing import sign
+from token_profiler.storage import UsageTable
 
 from tests.support.lambda_env import LambdaContext, claims_for, load_handler, log_records, rest_event
 from tests.support.moto_server import start_serial_moto_server
+from tests.support.timezones import ZONES, local_time_zone
 from tests.support.usage_lines import TEST_KEYRING
 
 pytestmark = pytest.mark.integration
@@ -151,7 +154,7 @@ def plan_env(aws_env, signing_secret, monkeypatch):
             return {
                 k: Decimal(v["N"]) / 10**18 if k in money_fields else Decimal(v["N"])
                 for k, v in item.items()
-                if "N" in v and k != "ttl"
+                if "N" in v and k != "ttl" and not k.startswith(plans.DAY_PREFIX)  # the period's totals
             }
 
     return Env()
@@ -506,8 +509,8 @@ def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, m
     # When the aggregation runs, the counters and the ledger agree
     entry = drift_of("t-r")
     assert Decimal(entry["counter_settled"]) == cost * 4
-    assert Decimal(entry["ledger_month_to_date"]) == cost * 4
-    assert Decimal(entry["drift"]) == 0
+    assert Decimal(entry["counter_window"]) == Decimal(entry["ledger_window"]) == cost * 4
+    assert Decimal(entry["drift"]) == 0 and entry["drift_by_day"] == {}
     # A call the counters missed (e.g. admitted failing open) shows as negative drift ...
     # (a genuine line of the deployment: signed with its key, as invoke_model signs)
     missed = json.loads(lines[0])
@@ -515,10 +518,13 @@ def test_aggregation_reports_counter_drift_against_the_ledger(plan_env, stack, m
     missed["token_usage"] = sign({**usage, "request_id": "missed-1"}, TEST_KEYRING)
     stack.put_lines([(now_ms, json.dumps(missed, separators=(",", ":")))])
     entry = drift_of("t-r")
-    assert Decimal(entry["ledger_month_to_date"]) == cost * 5
+    assert Decimal(entry["ledger_window"]) == cost * 5
     assert Decimal(entry["drift"]) == -cost
-    # ... and correcting the counters to the ledger clears it
-    plan_env.store.set_settled("t-r", plan_env.store.period(), Decimal(entry["ledger_month_to_date"]))
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert {day: Decimal(value) for day, value in entry["drift_by_day"].items()} == {today: -cost}
+    # ... and taking the reported drift out of the counters clears it
+    drift_by_day = {day: Decimal(value) for day, value in entry["drift_by_day"].items()}
+    plan_env.store.correct("t-r", plan_env.store.period(), drift_by_day)
     assert Decimal(drift_of("t-r")["drift"]) == 0
     assert plan_env.counters("t-r", plan_env.store.period().key)["committed"] == cost * 5
 
@@ -550,3 +556,83 @@ def test_the_usage_line_is_written_before_the_counters_and_survives_a_failed_set
     assert len(usage_lines(module.logs)) == 1
     # the counters missed it: committed still holds the reservation, settled nothing (reconciliation shows it)
     assert plan_env.counters("tenant-p", plan_env.store.period().key).get("settled", Decimal(0)) == 0
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_reconciliation_compares_the_same_utc_days_whatever_the_plan_time_zone(plan_env, stack, zone):
+    """A period in PLAN_TIME_ZONE starts hours away from a UTC midnight, the ledger's days are UTC
+    days: the comparison must cover the same instants on both sides, and find no drift when the
+    counters and the ledger hold the same calls."""
+    utc, local = dt.UTC, ZoneInfo(zone)
+    at = lambda text: dt.datetime.fromisoformat(text).replace(tzinfo=utc)  # noqa: E731
+    # calls around both ends of November in UTC, New York (UTC-4 on 1 Nov) and Tokyo (UTC+9)
+    instants = [
+        at("2026-10-31T10:00"),
+        at("2026-10-31T16:00"),
+        at("2026-10-31T23:30"),
+        at("2026-11-01T02:00"),
+        at("2026-11-01T05:00"),
+        at("2026-11-15T12:00"),
+        at("2026-11-16T00:30"),
+    ]
+    costs = [Decimal("0.000123456789") * (n + 1) for n in range(len(instants))]
+    now, through = at("2026-11-16T01:00"), dt.date(2026, 11, 15)
+    clock = {"now": now}
+    store = PlanStore(plan_env.ddb, plan_env.table, zone=plans.time_zone(zone), clock=lambda: clock["now"])
+    for moment, cost in zip(instants, costs, strict=True):
+        clock["now"] = moment
+        reservation = store.reserve("tenant-tz", Plan(), plans.Estimate(tokens=10, cost=cost))
+        store.settle(reservation, cost)
+    clock["now"] = now
+    # the ledger: every call in the row of its UTC day (as the aggregation writes them)
+    by_day: dict[str, Decimal] = {}
+    for moment, cost in zip(instants, costs, strict=True):
+        by_day[moment.date().isoformat()] = by_day.get(moment.date().isoformat(), Decimal(0)) + cost
+    table = UsageTable(stack.ddb, stack.table_name)
+    table.put_rows(
+        [
+            {"pk": "tenant-tz", "sk": f"{day}#{SONNET}", "date": day, "model_id": SONNET, "total_cost": total}
+            for day, total in by_day.items()
+        ]
+    )
+
+    # expected, from zoneinfo alone: November's start in the zone, the UTC days from that day on
+    start = dt.datetime(2026, 11, 1, tzinfo=local).astimezone(utc)
+    first_day = start.date()
+    in_window = [c for m, c in zip(instants, costs, strict=True) if first_day <= m.date() <= through]
+    in_november = [c for m, c in zip(instants, costs, strict=True) if m.astimezone(local).month == 11]
+    in_both = [
+        c
+        for m, c in zip(instants, costs, strict=True)
+        if m.astimezone(local).month == 11 and first_day <= m.date() <= through
+    ]
+    with local_time_zone("Pacific/Auckland"):  # the machine's own zone must not matter
+        (entry,) = reconcile.drift(store, table, through)
+    assert entry["tenant"] == "tenant-tz" and entry["period"] == "2026-11"
+    assert entry["period_start"] == start.astimezone(local).isoformat()
+    assert entry["window_start"] == f"{first_day.isoformat()}T00:00:00+00:00"
+    assert entry["window_end"] == "2026-11-16T00:00:00+00:00"
+    assert Decimal(entry["counter_settled"]) == sum(in_november)
+    assert Decimal(entry["counter_window"]) == Decimal(entry["ledger_window"]) == sum(in_window)
+    assert Decimal(entry["drift"]) == 0 and entry["drift_by_day"] == {}
+    assert Decimal(entry["counter_outside_window"]) == sum(in_november) - sum(in_both)
+    if zone != "UTC":
+        # what comparing the period's total with the ledger's UTC days of the month would give
+        month_days = sum(
+            c for m, c in zip(instants, costs, strict=True) if dt.date(2026, 11, 1) <= m.date() <= through
+        )
+        assert sum(in_november) - costs[-1] != month_days
+
+    # a call the counters missed on the period's first UTC day: negative drift on that day only
+    missed = Decimal("0.5")
+    day = first_day.isoformat()
+    table.put_rows(
+        [{"pk": "tenant-tz", "sk": f"{day}#{HAIKU}", "date": day, "model_id": HAIKU, "total_cost": missed}]
+    )
+    (entry,) = reconcile.drift(store, table, through)
+    assert Decimal(entry["drift"]) == -missed
+    assert {d: Decimal(v) for d, v in entry["drift_by_day"].items()} == {day: -missed}
+    store.correct("tenant-tz", store.period(), {d: Decimal(v) for d, v in entry["drift_by_day"].items()})
+    (entry,) = reconcile.drift(store, table, through)
+    assert Decimal(entry["drift"]) == 0
+    assert Decimal(entry["counter_settled"]) == sum(in_november) + missed
