@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from token_profiler import money
+from token_profiler import focus_check, money
 from token_profiler.prices import DEFAULT_PREFIXES, PRICE_AS_OF, PRICE_TIER, TIERS, price_from_columns
 
 COLUMNS_PATH = Path(__file__).with_name("focus_export.json")
@@ -385,9 +385,10 @@ def write_month(
         Bucket=bucket,
         Key=key,
         Body=gzip_bytes(render_jsonl(rows)),
-        ContentType="application/x-ndjson",
-        ContentEncoding="gzip",
+        # a .gz object, not Content-Encoding: Athena and downloads read the bytes as stored
+        ContentType="application/gzip",
     )
+    problems = focus_check.check_rows(rows)
     return {
         "billing_period": f"{first:%Y-%m}",
         "key": key,
@@ -395,4 +396,7 @@ def write_month(
         "focus_rows": len(rows),
         "billed_cost": money.money_str(money.add(*(r["BilledCost"] for r in rows))),
         "unpriced_rows": sum(1 for r in rows if r["x_PriceStatus"] in ("unpriced", "price_missing")),
+        # rules of FOCUS 1.2 the month's rows break (docs/focus.md: rows without a single rate)
+        "rule_problems": len(problems),
+        "first_problems": [str(p) for p in problems[:5]],
     }
