@@ -91,6 +91,7 @@ NO_PRICE_NOTE = "no catalog price for some of these tokens: they are billed at 0
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _EXACT = Context(prec=60, traps=[Inexact, InvalidOperation])
+MAX_SCALE = 18  # digits after the point the Glue table's decimal(38,18) keeps
 
 
 @dataclass(frozen=True)
@@ -167,13 +168,14 @@ def _instant(day: dt.date) -> str:
 
 # -- one daily row -> its kinds ---------------------------------------------------------------------
 def _exact_quotient(cost: Decimal, tokens: int) -> Decimal | None:
-    """cost / (tokens / 1000) when the division is exact, else None."""
+    """cost / (tokens / 1000) when the division is exact and fits the table's decimal(38,18), else None."""
     if not tokens:
         return None
     try:
-        return _EXACT.divide(cost.scaleb(3), Decimal(tokens)).normalize(_EXACT)
+        quotient = _EXACT.divide(cost.scaleb(3), Decimal(tokens)).normalize(_EXACT)
     except (Inexact, InvalidOperation):
         return None
+    return quotient if quotient.as_tuple().exponent >= -MAX_SCALE else None
 
 
 def _split_cache_write(

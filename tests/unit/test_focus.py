@@ -256,6 +256,10 @@ def test_a_two_region_row_has_no_region_and_a_unit_price_only_when_exact():
     )
     (row,) = focus.focus_rows(rows, ISSUER)
     assert row["ListUnitPrice"] is None and row["BilledCost"] == Decimal("0.000024")
+    # exact, but with more digits than the table's decimal(38,18) keeps: no unit price either
+    assert focus._exact_quotient(Decimal("0.000003"), 2**20) is None
+    assert focus._exact_quotient(Decimal("0.000003"), 2**4) == Decimal("0.0001875")
+    assert focus._exact_quotient(Decimal("0.003"), 0) is None
 
 
 BROKEN = [
