@@ -172,7 +172,7 @@ def _exact_quotient(cost: Decimal, tokens: int) -> Decimal | None:
     if not tokens:
         return None
     try:
-        quotient = _EXACT.divide(cost.scaleb(3), Decimal(tokens)).normalize(_EXACT)
+        quotient = _EXACT.divide(cost.scaleb(3), Decimal(tokens))
     except (Inexact, InvalidOperation):
         return None
     return quotient if quotient.as_tuple().exponent >= -MAX_SCALE else None
@@ -216,7 +216,7 @@ def _as_decimal(value: Any) -> Decimal:
 
 def kind_charges(row: Mapping[str, Any]) -> list[KindCharge]:
     """The row's charges by token kind; their costs sum exactly to the row's stored cost."""
-    recorded = None if row.get("unpriced") else price_from_columns(dict(row))
+    recorded = price_from_columns(dict(row))
     prefix_rates: dict[str, Decimal] = {}
     if recorded is not None:
         tier, rates, _as_of = recorded
@@ -250,16 +250,17 @@ def kind_charges(row: Mapping[str, Any]) -> list[KindCharge]:
 
 # -- FOCUS rows -----------------------------------------------------------------------------------
 def base_model(model_id: str) -> str:
-    for prefix in sorted(DEFAULT_PREFIXES, key=len, reverse=True):
+    # no profile prefix begins another ("us." and "us-gov." differ at their third character)
+    for prefix in DEFAULT_PREFIXES:
         if model_id.startswith(prefix):
             return model_id[len(prefix) :]
     return model_id
 
 
 def publisher(model_id: str) -> str:
-    if model_id.startswith("arn:"):
-        return FALLBACK_PUBLISHER
-    return PUBLISHERS.get(base_model(model_id).split(".", 1)[0], FALLBACK_PUBLISHER)
+    """The maker of a model, from the vendor part of its id; an application profile ARN (no vendor
+    part) and an unknown vendor give FALLBACK_PUBLISHER."""
+    return PUBLISHERS.get(base_model(model_id).partition(".")[0], FALLBACK_PUBLISHER)
 
 
 def sku_id(model_id: str, kind: str, tier: str | None) -> str:

@@ -121,7 +121,7 @@ def month_of_usage(seed: int = 7) -> tuple[list[dict], Fraction]:
     return rows, expected
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: each test that reads it builds the month (mutation testing sees every reader)
 def month():
     rows, expected = month_of_usage()
     return rows, expected, focus.focus_rows(rows, ISSUER)
@@ -380,3 +380,264 @@ def test_publisher_and_sku():
     )
     assert focus.publisher(UNKNOWN) == "Amazon Web Services"
     assert focus.sku_id(SONNET, "output", None) == f"{SONNET}/output/mixed"
+
+
+def stored_row(**fields) -> dict:
+    """A daily row as the table holds it, written out by hand."""
+    row = {
+        "pk": "acme",
+        "sk": f"2026-11-05#{SONNET}",
+        "date": "2026-11-05",
+        "name": "acme",
+        "model_id": SONNET,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_write_input_tokens": 0,
+        "invocations": 1,
+        "input_cost": Decimal(0),
+        "output_cost": Decimal(0),
+        "cache_read_cost": Decimal(0),
+        "cache_write_cost": Decimal(0),
+        "unpriced": False,
+        "price_missing": False,
+        "price_region": "us-east-1",
+    }
+    row.update(fields)
+    row["total_cost"] = sum(
+        (row[c] for c in ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost")), Decimal(0)
+    )
+    return row
+
+
+US_PRICES = {
+    "price_input": Decimal("0.003"),
+    "price_output": Decimal("0.015"),
+    "price_cache_read": Decimal("0.0003"),
+    "price_cache_write": Decimal("0.00375"),
+    "price_cache_write_1h": Decimal("0.006"),
+    "price_tier": "standard",
+    "price_as_of": "2025-05-22",
+}
+
+
+def charges(row) -> list[tuple]:
+    return [(c.kind, c.tokens, c.cost, c.unit_price, c.status) for c in focus.kind_charges(row)]
+
+
+def test_kinds_of_a_priced_row_are_priced_at_the_recorded_rates():
+    row = stored_row(
+        input_tokens=1000, input_cost=Decimal("0.003"), output_tokens=10, output_cost=Decimal("0.00015"),
+        cache_read_input_tokens=2000, cache_read_cost=Decimal("0.0006"),
+        cache_write_input_tokens=400, cache_write_cost=Decimal("0.0015"), **US_PRICES,
+    )  # fmt: skip
+    assert charges(row) == [
+        ("input", 1000, Decimal("0.003"), Decimal("0.003"), "priced"),
+        ("output", 10, Decimal("0.00015"), Decimal("0.015"), "priced"),
+        ("cache_read", 2000, Decimal("0.0006"), Decimal("0.0003"), "priced"),
+        ("cache_write", 400, Decimal("0.0015"), Decimal("0.00375"), "priced"),
+    ]
+
+
+def test_kinds_without_tokens_or_cost_are_left_out_and_the_others_kept():
+    row = stored_row(output_tokens=10, output_cost=Decimal("0.00015"), **US_PRICES)
+    del row["cache_write_cost"]  # a column the row never had: no tokens, no cost
+    assert charges(row) == [("output", 10, Decimal("0.00015"), Decimal("0.015"), "priced")]
+
+
+def test_only_one_hour_writes_and_split_writes():
+    hour_only = stored_row(cache_write_input_tokens=500, cache_write_cost=Decimal("0.003"), **US_PRICES)
+    assert charges(hour_only) == [("cache_write_1h", 500, Decimal("0.003"), Decimal("0.006"), "priced")]
+    # exactly one 1-hour write among 1,000: 999 x 0.00375 + 1 x 0.006 per 1K
+    one = stored_row(cache_write_input_tokens=1000, cache_write_cost=Decimal("0.00375225"), **US_PRICES)
+    assert charges(one) == [
+        ("cache_write", 999, Decimal("0.00374625"), Decimal("0.00375"), "priced"),
+        ("cache_write_1h", 1, Decimal("0.000006"), Decimal("0.006"), "priced"),
+    ]
+
+
+def test_a_cache_cost_no_whole_split_explains_stays_one_row():
+    # below 1,000 writes at the 5-minute rate: the split would need -100 one-hour writes
+    below = stored_row(
+        cache_write_input_tokens=1000, cache_write_cost=Decimal("0.003525"), price_missing=True, **US_PRICES
+    )
+    assert charges(below) == [("cache_write", 1000, Decimal("0.003525"), None, "price_missing")]
+    # a share that is not a whole number of tokens
+    odd = stored_row(cache_write_input_tokens=1000, cache_write_cost=Decimal("0.0037511"), **US_PRICES)
+    assert charges(odd) == [("cache_write", 1000, Decimal("0.0037511"), Decimal("0.0037511"), "blended")]
+    # one of the two rates unknown: nothing to solve
+    for missing in ("price_cache_write", "price_cache_write_1h"):
+        prices = {k: v for k, v in US_PRICES.items() if k != missing}
+        row = stored_row(cache_write_input_tokens=1000, cache_write_cost=Decimal("0.0049"), **prices)
+        assert charges(row) == [("cache_write", 1000, Decimal("0.0049"), Decimal("0.0049"), "blended")]
+
+
+def test_a_kind_is_never_priced_at_another_kinds_rate():
+    # input priced like a 5-minute cache write: still the input kind at the input rate
+    prices = {**US_PRICES, "price_input": Decimal("0.00375")}
+    row = stored_row(input_tokens=1000, input_cost=Decimal("0.00375"), **prices)
+    assert charges(row) == [("input", 1000, Decimal("0.00375"), Decimal("0.00375"), "priced")]
+
+
+def test_statuses_of_rows_without_a_single_rate():
+    unpriced = stored_row(model_id=UNKNOWN, input_tokens=50, output_tokens=5, unpriced=True, price_region="")
+    assert charges(unpriced) == [("input", 50, 0, None, "unpriced"), ("output", 5, 0, None, "unpriced")]
+    missing = stored_row(input_tokens=50, price_missing=True, price_region="eu-west-1")
+    assert charges(missing) == [("input", 50, 0, None, "price_missing")]
+    # priced for what had a rate even when the row is flagged (the flagged part had no tokens of this kind)
+    partly = stored_row(input_tokens=1000, input_cost=Decimal("0.003"), price_missing=True, **US_PRICES)
+    assert charges(partly) == [("input", 1000, Decimal("0.003"), Decimal("0.003"), "priced")]
+    # a rate recorded, but the cost is not tokens x rate (another Region's calls in it): blended
+    mixed = stored_row(input_tokens=2000, input_cost=Decimal("0.0066"), **US_PRICES)
+    assert charges(mixed) == [("input", 2000, Decimal("0.0066"), Decimal("0.0033"), "blended")]
+    flex = stored_row(
+        input_tokens=1000, input_cost=Decimal("0.0015"), price_tier="flex", price_input=Decimal("0.0015")
+    )
+    assert charges(flex) == [("input", 1000, Decimal("0.0015"), Decimal("0.0015"), "priced")]
+
+
+def test_stored_costs_are_read_exactly_and_a_bool_is_refused():
+    assert focus._as_decimal("0.00375") == Decimal("0.00375")
+    assert focus._as_decimal(3) == Decimal(3)
+    with pytest.raises(ValueError, match="stored cost"):
+        focus._as_decimal(True)
+    with pytest.raises(ValueError, match="stored cost"):
+        focus._as_decimal(None)
+
+
+def test_focus_rows_columns_from_a_row_and_their_order():
+    rows = [
+        stored_row(
+            pk="zeta",
+            sk=f"2026-11-05#{LLAMA}",
+            model_id=LLAMA,
+            input_tokens=1,
+            input_cost=Decimal("0.00000099"),
+        ),
+        stored_row(date="2026-11-04", input_tokens=1000, input_cost=Decimal("0.003"), **US_PRICES),
+        stored_row(pk="zeta", input_tokens=1000, input_cost=Decimal("0.003"), price_region=None),
+        stored_row(input_tokens=7, input_cost=Decimal(0), price_missing=True),
+        stored_row(model_id=PROFILE, input_tokens=1, input_cost=Decimal("0.000003"), **US_PRICES),
+    ]
+    out = focus.focus_rows(rows, ISSUER, names={"zeta": "Zeta Corp"})
+    assert [(r["ChargePeriodStart"][:10], r["SubAccountId"], r["x_ModelId"]) for r in out] == [
+        ("2026-11-04", "acme", SONNET),
+        ("2026-11-05", "acme", SONNET),
+        ("2026-11-05", "acme", PROFILE),
+        ("2026-11-05", "zeta", SONNET),
+        ("2026-11-05", "zeta", LLAMA),
+    ]
+    first, missing, profile, no_region, llama = out
+    assert first["Tags"] == '{"tokenprofiler/price_tier":"standard","tokenprofiler/tenant":"acme"}'
+    assert first["x_PriceAsOf"] == "2025-05-22" and first["x_PriceTier"] == "standard"
+    assert first["ChargeDescription"] == "Input tokens of " + SONNET + " on 2026-11-04"
+    assert focus.NO_PRICE_NOTE in missing["ChargeDescription"] and missing["x_PriceStatus"] == "price_missing"
+    assert (
+        missing["x_PriceAsOf"] is None
+        and missing["x_PriceTier"] is None
+        and missing["SkuId"] == f"{SONNET}/input/mixed"
+    )
+    assert missing["Tags"] == '{"tokenprofiler/tenant":"acme"}'
+    assert profile["PublisherName"] == "Anthropic" and profile["SkuId"] == f"{PROFILE}/input/standard"
+    assert no_region["RegionId"] is None and no_region["x_PriceRegions"] is None
+    assert no_region["SubAccountName"] == "Zeta Corp" and first["SubAccountName"] == "acme"
+    assert llama["PublisherName"] == "Meta" and llama["RegionId"] == "us-east-1"
+    assert llama["ProviderName"] == llama["InvoiceIssuerName"] == "Example SaaS"
+    assert llama["BillingAccountId"] == "example-prod" and llama["ServiceName"] == focus.DEFAULT_SERVICE_NAME
+
+
+def test_months_at_the_edges():
+    assert focus.next_month(dt.date(2026, 12, 1)) == dt.date(2027, 1, 1)
+    assert focus.next_month(dt.date(2026, 11, 1)) == dt.date(2026, 12, 1)
+    assert focus.next_month(dt.date(2026, 1, 1)) == dt.date(2026, 2, 1)
+    assert focus.previous_month(dt.date(2027, 1, 1)) == dt.date(2026, 12, 1)
+    assert focus.month_days(dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == ["2026-11-01"]
+    assert focus.month_days(dt.date(2026, 11, 1), dt.date(2026, 11, 30))[-1] == "2026-11-30"
+    for good, first in (
+        ("2026-01", dt.date(2026, 1, 1)),
+        ("2026-12", dt.date(2026, 12, 1)),
+        ("1970-01", dt.date(1970, 1, 1)),
+    ):
+        assert focus.parse_month(good) == first
+    with pytest.raises(ValueError, match="not a calendar month"):
+        focus.parse_month("1969-12")
+
+
+def test_parse_and_render_keep_numbers_exact():
+    rows = list(focus.parse_jsonl('{"a":0.1,"b":3}\n\n{"a":2.5E-7}\n'))
+    assert rows == [{"a": Decimal("0.1"), "b": Decimal(3)}, {"a": Decimal("2.5E-7")}]
+    assert all(isinstance(v, Decimal) for r in rows for v in r.values())
+    assert focus._value("Café") == '"Café"' and focus._value(None) == "null"
+    assert focus._value(Decimal("0.000030")) == "0.00003"
+    with pytest.raises(ValueError, match="not export columns: Extra, Zzz"):
+        focus.render_jsonl([{"Extra": 1, "Zzz": 2}])
+
+
+class FakeTable:
+    def __init__(self, rows):
+        self.rows = rows
+        self.days = []
+
+    def query_day(self, day):
+        self.days.append(day)
+        return iter([r for r in self.rows if r["date"] == day])
+
+
+class FakeS3:
+    def __init__(self):
+        self.puts = []
+
+    def put_object(self, **kwargs):
+        self.puts.append(kwargs)
+
+
+NOT_NULL_ON_USAGE = (
+    "must not be null when ChargeCategory is Usage or Purchase and ChargeClass is not Correction"
+)
+
+
+def test_write_month_writes_the_months_rows_and_says_what_it_wrote():
+    rows = [
+        stored_row(date="2026-10-31", input_tokens=1000, input_cost=Decimal("0.003"), **US_PRICES),
+        stored_row(date="2026-11-01", input_tokens=1000, input_cost=Decimal("0.003"), **US_PRICES),
+        stored_row(
+            date="2026-11-02",
+            input_tokens=3,
+            output_tokens=1,
+            output_cost=Decimal("0.000015"),
+            price_missing=True,
+            **US_PRICES,
+        ),
+        stored_row(date="2026-11-03", input_tokens=1000, input_cost=Decimal("0.003"), **US_PRICES),
+    ]
+    table, s3 = FakeTable(rows), FakeS3()
+    summary = focus.write_month(s3, "reports", table, dt.date(2026, 11, 1), ISSUER, dt.date(2026, 11, 2))
+    assert table.days == ["2026-11-01", "2026-11-02"]
+    (put,) = s3.puts
+    assert put["Bucket"] == "reports" and put["Key"] == "focus/billing_period=2026-11/focus-2026-11.jsonl.gz"
+    assert put["ContentType"] == "application/gzip"
+    expected = focus.focus_rows(rows[1:3], ISSUER)
+    assert gzip.decompress(put["Body"]).decode() == focus.render_jsonl(expected)
+    assert summary == {
+        "billing_period": "2026-11",
+        "key": put["Key"],
+        "daily_rows": 2,
+        "focus_rows": 3,
+        "billed_cost": "0.003015",
+        "unpriced_rows": 1,
+        "rule_problems": 2,  # the price_missing input: no unit prices
+        "first_problems": [
+            f"row 1: ContractedUnitPrice: {NOT_NULL_ON_USAGE}",
+            f"row 1: ListUnitPrice: {NOT_NULL_ON_USAGE}",
+        ],
+    }
+    focus.write_month(s3, "reports", FakeTable(rows), dt.date(2026, 10, 1), ISSUER)
+    assert gzip.decompress(s3.puts[-1]["Body"]).decode() == focus.render_jsonl(
+        focus.focus_rows(rows[:1], ISSUER)
+    )
+
+
+def test_the_gzip_has_no_time_or_name_in_it():
+    blob = focus.gzip_bytes("x" * 1000)
+    assert blob[4:8] == b"\0\0\0\0"  # MTIME
+    assert blob[3] == 0  # FLG: no name, no comment
