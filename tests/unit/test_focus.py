@@ -260,6 +260,7 @@ def test_a_two_region_row_has_no_region_and_a_unit_price_only_when_exact():
     assert focus._exact_quotient(Decimal("0.000003"), 2**20) is None
     assert focus._exact_quotient(Decimal("0.000003"), 2**4) == Decimal("0.0001875")
     assert focus._exact_quotient(Decimal("0.003"), 0) is None
+    assert focus._exact_quotient(Decimal("1E-21"), 1) == Decimal("1E-18")  # 18 places: kept
 
 
 BROKEN = [
@@ -359,8 +360,11 @@ def test_months_days_and_keys():
     assert len(focus.month_days(dt.date(2026, 11, 1), dt.date(2026, 12, 3))) == 30
     assert focus.export_key(dt.date(2026, 11, 1)) == "focus/billing_period=2026-11/focus-2026-11.jsonl.gz"
     assert focus.parse_month("2026-02") == dt.date(2026, 2, 1)
-    for bad in ("2026-13", "2026-1", "26-01", None, "2026-00"):
-        with pytest.raises(ValueError, match="month"):
+    for bad in ("2026-1", "26-01", None):
+        with pytest.raises(ValueError, match="month must be YYYY-MM"):
+            focus.parse_month(bad)
+    for bad in ("2026-13", "2026-00"):
+        with pytest.raises(ValueError, match="not a calendar month"):
             focus.parse_month(bad)
 
 
@@ -380,6 +384,9 @@ def test_publisher_and_sku():
     )
     assert focus.publisher(UNKNOWN) == "Amazon Web Services"
     assert focus.sku_id(SONNET, "output", None) == f"{SONNET}/output/mixed"
+    assert focus.publisher("cohere.command-r-v1.0") == "Cohere"  # the vendor is before the first dot
+    assert focus.publisher("us-gov.meta.llama3-8b-instruct-v1:0") == "Meta"
+    assert focus.base_model("us-gov.amazon.nova-pro-v1:0") == "amazon.nova-pro-v1:0"
 
 
 def stored_row(**fields) -> dict:
@@ -499,14 +506,15 @@ def test_statuses_of_rows_without_a_single_rate():
 def test_stored_costs_are_read_exactly_and_a_bool_is_refused():
     assert focus._as_decimal("0.00375") == Decimal("0.00375")
     assert focus._as_decimal(3) == Decimal(3)
-    with pytest.raises(ValueError, match="stored cost"):
+    with pytest.raises(ValueError, match="^stored cost "):
         focus._as_decimal(True)
-    with pytest.raises(ValueError, match="stored cost"):
+    with pytest.raises(ValueError, match="^stored cost "):
         focus._as_decimal(None)
 
 
 def test_focus_rows_columns_from_a_row_and_their_order():
     rows = [
+        stored_row(pk="acme", date="2026-11-06", input_tokens=1, input_cost=Decimal("0.000003")),
         stored_row(
             pk="zeta",
             sk=f"2026-11-05#{LLAMA}",
@@ -526,12 +534,14 @@ def test_focus_rows_columns_from_a_row_and_their_order():
         ("2026-11-05", "acme", PROFILE),
         ("2026-11-05", "zeta", SONNET),
         ("2026-11-05", "zeta", LLAMA),
+        ("2026-11-06", "acme", SONNET),
     ]
-    first, missing, profile, no_region, llama = out
+    first, missing, profile, no_region, llama, _last = out
     assert first["Tags"] == '{"tokenprofiler/price_tier":"standard","tokenprofiler/tenant":"acme"}'
     assert first["x_PriceAsOf"] == "2025-05-22" and first["x_PriceTier"] == "standard"
     assert first["ChargeDescription"] == "Input tokens of " + SONNET + " on 2026-11-04"
-    assert focus.NO_PRICE_NOTE in missing["ChargeDescription"] and missing["x_PriceStatus"] == "price_missing"
+    assert missing["ChargeDescription"] == f"Input tokens of {SONNET} on 2026-11-05 ({focus.NO_PRICE_NOTE})"
+    assert missing["x_PriceStatus"] == "price_missing"
     assert (
         missing["x_PriceAsOf"] is None
         and missing["x_PriceTier"] is None
@@ -631,6 +641,14 @@ def test_write_month_writes_the_months_rows_and_says_what_it_wrote():
             f"row 1: ListUnitPrice: {NOT_NULL_ON_USAGE}",
         ],
     }
+    unknown = stored_row(date="2026-11-01", model_id=UNKNOWN, input_tokens=9, unpriced=True, price_region="")
+    summary = focus.write_month(s3, "reports", FakeTable([unknown]), dt.date(2026, 11, 1), ISSUER)
+    assert summary["unpriced_rows"] == 1 and summary["billed_cost"] == "0"
+    many = [
+        stored_row(date="2026-11-01", model_id=f"m{n}", input_tokens=1, price_missing=True) for n in range(3)
+    ]
+    summary = focus.write_month(s3, "reports", FakeTable(many), dt.date(2026, 11, 1), ISSUER)
+    assert summary["rule_problems"] == 6 and len(summary["first_problems"]) == 5
     focus.write_month(s3, "reports", FakeTable(rows), dt.date(2026, 10, 1), ISSUER)
     assert gzip.decompress(s3.puts[-1]["Body"]).decode() == focus.render_jsonl(
         focus.focus_rows(rows[:1], ISSUER)
@@ -641,3 +659,4 @@ def test_the_gzip_has_no_time_or_name_in_it():
     blob = focus.gzip_bytes("x" * 1000)
     assert blob[4:8] == b"\0\0\0\0"  # MTIME
     assert blob[3] == 0  # FLG: no name, no comment
+    assert blob[8] == 0  # XFL: neither the fastest nor the best level (6)
