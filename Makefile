@@ -18,6 +18,7 @@ help:
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
 	@echo "make prices     rebuild the price catalog from the AWS Price List (README: Prices)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
+	@echo "make focus-export MONTH=YYYY-MM   write that month's FOCUS export on the local stack (docs/focus.md)"
 
 # The virtualenv is rebuilt when a requirements file changes.
 venv: $(VENV)/.installed
@@ -97,6 +98,11 @@ local-down:
 local-aggregate:
 	$(PY) -m local aggregate
 
+# The FOCUS export of one month on the local stack (docs/focus.md): make focus-export MONTH=YYYY-MM
+.PHONY: focus-export
+focus-export:
+	$(PY) -m local focus-export $(if $(MONTH),--month $(MONTH),)
+
 # Benchmarks against re-created baselines (docs/benchmarks.md). Own virtualenv: the baselines need
 # pandas, langchain-community and litellm, which the tests never import.
 BENCH_VENV := .venv-bench
@@ -116,7 +122,7 @@ clean:
 # MUTATION_MODULES lists the modules of functions/token_profiler it covers: add a new one there.
 # `make mutation MODULES="prices dates"` runs a subset. Not part of `make test` (tens of minutes).
 MUTATION_VENV := .venv-mutation
-MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs
+MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus
 MODULES ?= $(MUTATION_MODULES)
 .PHONY: mutation
 mutation: $(MUTATION_VENV)/.installed

@@ -32,6 +32,7 @@ ENV = {
     "RETENTION_DAYS": "400",
     "ADMIN_GROUP": "admin",
     "USAGE_SIGNING_SECRET": "bench/usage-signing-key",
+    "FOCUS_PROVIDER_NAME": "bench provider",
 }
 
 

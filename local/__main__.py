@@ -5,6 +5,7 @@ local-down and local-aggregate.
 - up         the same in the background; returns once everything answers (make local-up)
 - down       stop a background stack; nothing is left running (make local-down)
 - aggregate  run the scheduled aggregator now (make local-aggregate)
+- focus-export  write the FOCUS export of MONTH now (make focus-export MONTH=YYYY-MM)
 """
 
 from __future__ import annotations
@@ -219,6 +220,28 @@ def cmd_aggregate(args) -> int:
     return 0 if runs and all(run["ok"] for run in runs) else 1
 
 
+def cmd_focus_export(args) -> int:
+    """Run the FOCUS export now, for one month (docs/focus.md)."""
+    directory = state_dir()
+    outputs_file = directory / "outputs.json"
+    if not (directory / READY).exists() or not outputs_file.exists():
+        print("focus-export: the local stack is not running (make local-up)", file=sys.stderr)
+        return 1
+    body: dict = {"_schedule": "focus_export"}
+    if args.month:
+        body["month"] = args.month
+    outputs = json.loads(outputs_file.read_text())
+    api_port = outputs["api_url"].split("//", 1)[1].split("/", 1)[0]
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"http://{api_port}/_local/schedules/run", data=json.dumps(body).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 - loopback
+        runs = json.load(response)["runs"]
+    for run in runs:
+        print(json.dumps(run, indent=2, default=str))
+    return 0 if runs and all(run["ok"] for run in runs) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,8 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     aggregate.add_argument(
         "--date", default=os.environ.get("DATE") or None, help="YYYY-MM-DD (default: yesterday..today)"
     )
+    focus_export = sub.add_parser("focus-export", help="write the FOCUS export of a month now")
+    focus_export.add_argument(
+        "--month", default=os.environ.get("MONTH") or None, help="YYYY-MM (default: as scheduled)"
+    )
     args = parser.parse_args(argv)
-    return {"run": cmd_run, "up": cmd_up, "down": cmd_down, "aggregate": cmd_aggregate}[args.command](args)
+    commands = {"run": cmd_run, "up": cmd_up, "down": cmd_down, "aggregate": cmd_aggregate}
+    return {**commands, "focus-export": cmd_focus_export}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -335,11 +335,14 @@ class LocalStack:
         return pool.invoke(event, request_id)
 
     def run_schedule(self, overrides: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run every scheduled function now with its deployed input (plus overrides)."""
+        """Run every scheduled function now with its deployed input (plus overrides); only the one
+        whose schedule name ends with ``_schedule`` when the overrides name it (make focus-export)."""
+        overrides = dict(overrides or {})
+        only = overrides.pop("_schedule", None)
         results = []
         for schedule in self.schedules:
             pool = self.pools.get(schedule.function_arn)
-            if pool is None:
+            if pool is None or (only and not schedule.name.endswith(f"_{only}")):
                 continue
             event = {**scheduled_event(schedule), **(overrides or {})}
             result = pool.invoke(event)

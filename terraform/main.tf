@@ -22,13 +22,15 @@ locals {
 
   # S3 names are global and may not hold '_': the account id keeps them unique.
   bucket_prefix = replace(var.prefix, "_", "-")
+  # known at plan time: the FOCUS table's location is planned with it (docs/focus.md)
+  reports_bucket_name = "${local.bucket_prefix}-reports-${local.account_id}"
 
   # The one key schema the code, the tests and the table share.
   key_schema = jsondecode(file("${local.functions_dir}/token_profiler/table.json"))
   # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
   plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -209,8 +211,42 @@ locals {
     resources = [module.auth.user_pool_arn]
   }] : []
 
+  # The FOCUS export (docs/focus.md): its columns (the Glue table's too) and its function.
+  focus_export = jsondecode(file("${local.functions_dir}/token_profiler/focus_export.json"))
+  focus_columns = [for column in local.focus_export.columns : {
+    name = column.name
+    type = local.focus_export.athena_types[column.data_type]
+  }]
+  focus_functions = {
+    focus_export = {
+      description = "Writes the FOCUS 1.2 export of the tenants' charges to S3 (scheduled, after the aggregation)"
+      timeout     = 300
+      memory_size = 512
+      route       = null
+      environment = {
+        S3_BUCKET                = module.data.reports_bucket
+        TABLE_NAME               = module.data.table_name
+        FOCUS_PROVIDER_NAME      = var.focus_provider_name != "" ? var.focus_provider_name : var.prefix
+        FOCUS_BILLING_ACCOUNT_ID = var.focus_billing_account_id
+      }
+      statements = [
+        {
+          # the month's daily rows, day by day on the by_date index
+          sid       = "ReadMonthRows"
+          actions   = ["dynamodb:Query"]
+          resources = module.data.index_arns
+        },
+        {
+          sid       = "WriteFocusExport"
+          actions   = ["s3:PutObject"]
+          resources = ["${module.data.reports_bucket_arn}/focus/*"]
+        },
+      ]
+    }
+  }
+
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = merge(local.plan_functions, {
+  functions = merge(local.plan_functions, local.focus_functions, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
@@ -320,7 +356,7 @@ module "data" {
   source = "./modules/data"
 
   name         = var.prefix
-  bucket_name  = "${local.bucket_prefix}-reports-${local.account_id}"
+  bucket_name  = local.reports_bucket_name
   key_schema   = local.key_schema
   plans_schema = local.plans_schema
 
@@ -407,9 +443,20 @@ module "api" {
 module "scheduler" {
   source = "./modules/scheduler"
 
-  name                = var.prefix
-  schedule_expression = var.schedule_expression
-  function_arn        = module.functions.function_arns["cost_tracking"]
+  name = var.prefix
+  schedules = {
+    cost_tracking = {
+      function_arn        = module.functions.function_arns["cost_tracking"]
+      schedule_expression = var.schedule_expression
+      description         = "Aggregates yesterday's usage lines of ${var.prefix}"
+    }
+    # after the nightly aggregation: the month so far (and the previous month early in a month)
+    focus_export = {
+      function_arn        = module.functions.function_arns["focus_export"]
+      schedule_expression = var.focus_export_schedule
+      description         = "Writes the FOCUS export of ${var.prefix}"
+    }
+  }
 }
 
 module "web" {
@@ -577,6 +624,8 @@ module "analytics" {
   results_bucket_name  = "${local.bucket_prefix}-athena-${local.account_id}"
   bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
   tags                 = local.tags
+  focus_bucket         = local.reports_bucket_name
+  focus_columns        = local.focus_columns
 
   emulator_policy_conditions_ignored = var.emulator_policy_conditions_ignored
 }

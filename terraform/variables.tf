@@ -428,3 +428,23 @@ variable "manual_sync_max_days" {
     error_message = "manual_sync_max_days must be a whole number, 1 or more."
   }
 }
+
+# ---- FOCUS export (docs/focus.md) -------------------------------------------------------------
+
+variable "focus_provider_name" {
+  description = "FOCUS_PROVIDER_NAME: the provider billing its tenants, as the FOCUS export names it (ProviderName, InvoiceIssuerName, BillingAccountName). Empty: the stack prefix."
+  type        = string
+  default     = ""
+}
+
+variable "focus_billing_account_id" {
+  description = "FOCUS_BILLING_ACCOUNT_ID: the export's BillingAccountId. Empty: the provider name."
+  type        = string
+  default     = ""
+}
+
+variable "focus_export_schedule" {
+  description = "When the FOCUS export runs: a cron(...) or rate(...) expression, after the aggregation's SCHEDULE."
+  type        = string
+  default     = "cron(15 2 * * ? *)"
+}

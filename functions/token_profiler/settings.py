@@ -22,6 +22,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ddb_cost_retrieval": ("TABLE_NAME",),
     "tenant_plan": ("PLANS_TABLE",),
     "tenant_status": ("PLANS_TABLE",),
+    "focus_export": ("S3_BUCKET", "TABLE_NAME", "FOCUS_PROVIDER_NAME"),
 }
 
 TRUE = {"1", "true", "yes", "on"}
@@ -76,6 +77,9 @@ class Settings:
     runs_table: str = ""
     aggregator_function: str = ""
     manual_sync_max_days: int = 1
+    # the FOCUS export (token_profiler.focus): who bills the tenants, and under which account
+    focus_provider_name: str = ""
+    focus_billing_account_id: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -209,6 +213,9 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         runs_table=env.get("RUNS_TABLE", "").strip(),
         aggregator_function=env.get("AGGREGATOR_FUNCTION", "").strip(),
         manual_sync_max_days=_int(env, "MANUAL_SYNC_MAX_DAYS", 1, 1, 3_660),
+        focus_provider_name=env.get("FOCUS_PROVIDER_NAME", "").strip(),
+        focus_billing_account_id=env.get("FOCUS_BILLING_ACCOUNT_ID", "").strip()
+        or env.get("FOCUS_PROVIDER_NAME", "").strip(),
     )
     if function == "cost_tracking_manual" and bool(settings.runs_table) != bool(settings.aggregator_function):
         raise ConfigError("RUNS_TABLE and AGGREGATOR_FUNCTION: set both (asynchronous runs) or neither")

@@ -57,6 +57,7 @@ def test_gateway_config_is_the_deployed_one(local_stack):
             "ddb_cost_retrieval",
             "tenant_plan",
             "tenant_status",
+            "focus_export",
         )
     }
     for name, function in functions.items():
@@ -66,6 +67,6 @@ def test_gateway_config_is_the_deployed_one(local_stack):
         assert "LOG_LEVEL" in function["environment"]
     for name in (f"{prefix}_invoke_model", f"{prefix}_cost_tracking_manual", f"{prefix}_ddb_cost_retrieval"):
         assert functions[name]["timeout"] < 29, "API functions stop before API Gateway's 29 s"
-    [schedule] = config["schedules"]
-    assert schedule["expression"] == config_entry["SCHEDULE"]
-    assert schedule["function_arn"].endswith(f":function:{prefix}_cost_tracking")
+    schedules = {s["function_arn"].rsplit(":", 1)[1]: s for s in config["schedules"]}
+    assert set(schedules) == {f"{prefix}_cost_tracking", f"{prefix}_focus_export"}
+    assert schedules[f"{prefix}_cost_tracking"]["expression"] == config_entry["SCHEDULE"]

@@ -113,6 +113,8 @@ def test_the_real_functions_need_what_docs_say():
     assert derive_actions("cost_tracking", engine="athena") == (
         aggregation - {"logs:FilterLogEvents"}
     ) | athena | {"dynamodb:UpdateItem"}
+    # the FOCUS export: the month's daily rows (by_date index), one object per billing period
+    assert derive_actions("focus_export") == {"dynamodb:Query", "s3:PutObject"}
     assert derive_actions("ddb_cost_retrieval") == {
         "dynamodb:Query",
         "dynamodb:Scan",

@@ -104,3 +104,44 @@ def test_the_planned_subnets_are_in_zones_every_endpoint_serves(plan):
     assert len(subnets) == 2
     for service in services:
         assert set(subnets) <= set(service["values"]["availability_zones"])
+
+
+def test_the_focus_table_has_the_exports_columns_with_the_rules_types(plan):
+    """The Glue table of the FOCUS export: every written column in file order, each FOCUS column
+    typed from its FOCUS 1.2 data type (focus_1_2_columns.json), partitions where the writer puts them."""
+    import datetime as dt
+
+    from token_profiler import focus, focus_check
+
+    created = {c["address"]: c["change"]["after"] for c in plan["resource_changes"]}
+    (table,) = [a for a in created.values() if a and a.get("name") == "focus_charges"]
+    columns = [(c["name"], c["type"]) for c in table["storage_descriptor"][0]["columns"]]
+    athena = {"String": "string", "Decimal": "decimal(38,18)", "DateTime": "timestamp", "JSON": "string"}
+    rules = focus_check.rules()["columns"]
+    assert [name for name, _ in columns] == [name for name, _ in focus.export_columns()]
+    for name, athena_type in columns:
+        data_type = rules[name]["data_type"] if name in rules else dict(focus.export_columns())[name]
+        assert athena_type == athena[data_type], name
+    assert set(focus_check.mandatory_columns()) <= {name for name, _ in columns}
+    assert [k["name"] for k in table["partition_keys"]] == ["billing_period"]
+    params = table["parameters"]
+    assert params["projection.billing_period.format"] == "yyyy-MM"
+    template = params["storage.location.template"]
+    key = focus.export_key(dt.date(2026, 11, 1))
+    assert template.endswith("/" + focus.PREFIX + "billing_period=${billing_period}/")
+    assert key.startswith(template.split("/", 3)[3].replace("${billing_period}", "2026-11"))
+    serde = table["storage_descriptor"][0]["ser_de_info"][0]
+    assert serde["serialization_library"] == "org.apache.hive.hcatalog.data.JsonSerDe"
+    assert serde["parameters"]["timestamp.formats"] == "yyyy-MM-dd'T'HH:mm:ss'Z'"
+
+
+def test_the_focus_export_is_scheduled_after_the_aggregation(plan):
+    schedules = {
+        c["index"]: c["change"]["after"]
+        for c in plan["resource_changes"]
+        if c["type"] == "aws_scheduler_schedule"
+    }
+    assert set(schedules) == {"cost_tracking", "focus_export"}
+    assert schedules["cost_tracking"]["name"] == "tfplan_cost_tracking"  # unchanged by the map
+    hour = {key: int(s["schedule_expression"].split()[1]) for key, s in schedules.items()}
+    assert hour["focus_export"] > hour["cost_tracking"]

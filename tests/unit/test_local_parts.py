@@ -114,3 +114,38 @@ def test_access_log_renders_the_deployed_format():
         group_of("arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/x/access:*")
         == "/aws/apigateway/x/access"
     )
+
+
+def test_run_schedule_runs_one_schedule_when_the_overrides_name_it():
+    """make focus-export runs the FOCUS export alone, with its month; local-aggregate runs them all."""
+    from types import SimpleNamespace
+
+    from local.stack import LocalStack
+
+    calls = []
+
+    class Pool:
+        def __init__(self, key):
+            self.key = key
+
+        def invoke(self, event):
+            calls.append((self.key, event))
+            return SimpleNamespace(ok=True, payload={})
+
+    arns = {
+        key: f"arn:aws:lambda:us-east-1:123456789012:function:demo_{key}"
+        for key in ("cost_tracking", "focus_export")
+    }
+    fake = SimpleNamespace(
+        schedules=[
+            DeployedSchedule(f"demo_{key}", "cron(15 0 * * ? *)", "UTC", True, arn, "{}")
+            for key, arn in arns.items()
+        ],
+        pools={arn: Pool(key) for key, arn in arns.items()},
+    )
+    runs = LocalStack.run_schedule(fake, {"_schedule": "focus_export", "month": "2026-11"})
+    assert calls == [("focus_export", {"month": "2026-11"})]
+    assert [r["schedule"] for r in runs] == ["demo_focus_export"]
+    calls.clear()
+    LocalStack.run_schedule(fake, {"date": "2026-11-05"})
+    assert [key for key, _ in calls] == ["cost_tracking", "focus_export"]

@@ -83,3 +83,49 @@ resource "aws_athena_workgroup" "this" {
 
   tags = var.tags
 }
+
+# The FOCUS 1.2 export (docs/focus.md): gzip JSON Lines in the reports bucket, one object per
+# billing period under focus/billing_period=YYYY-MM/. Partitions are projected from that layout;
+# the columns and their types come from functions/token_profiler/focus_export.json.
+resource "aws_glue_catalog_table" "focus" {
+  name          = "focus_charges"
+  database_name = aws_glue_catalog_database.this.name
+  description   = "FOCUS 1.2 charges of the tenants, one row per tenant, model, day and token kind"
+  table_type    = "EXTERNAL_TABLE"
+  parameters = {
+    EXTERNAL                                  = "TRUE"
+    classification                            = "json"
+    "projection.enabled"                      = "true"
+    "projection.billing_period.type"          = "date"
+    "projection.billing_period.format"        = "yyyy-MM"
+    "projection.billing_period.range"         = "${var.focus_first_month},NOW"
+    "projection.billing_period.interval"      = "1"
+    "projection.billing_period.interval.unit" = "MONTHS"
+    "storage.location.template"               = "s3://${var.focus_bucket}/${var.focus_prefix}billing_period=$${billing_period}/"
+  }
+
+  partition_keys {
+    name = "billing_period"
+    type = "string"
+  }
+
+  storage_descriptor {
+    location      = "s3://${var.focus_bucket}/${var.focus_prefix}"
+    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.apache.hive.hcatalog.data.JsonSerDe"
+      # FOCUS date/times are UTC ISO 8601 with seconds and a Z
+      parameters = { "timestamp.formats" = "yyyy-MM-dd'T'HH:mm:ss'Z'" }
+    }
+
+    dynamic "columns" {
+      for_each = var.focus_columns
+      content {
+        name = columns.value.name
+        type = columns.value.type
+      }
+    }
+  }
+}

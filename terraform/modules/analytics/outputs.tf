@@ -32,3 +32,8 @@ output "results_bucket_arn" {
   description = "ARN of the query-results bucket."
   value       = module.results.arn
 }
+
+output "focus_table" {
+  description = "Glue table of the FOCUS export."
+  value       = aws_glue_catalog_table.focus.name
+}

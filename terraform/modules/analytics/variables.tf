@@ -57,3 +57,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "focus_bucket" {
+  description = "Bucket of the FOCUS export (the reports bucket)."
+  type        = string
+}
+
+variable "focus_prefix" {
+  description = "Key prefix of the FOCUS export (followed by billing_period=YYYY-MM/)."
+  type        = string
+  default     = "focus/"
+}
+
+variable "focus_columns" {
+  description = "Columns of the FOCUS export in file order, with their Athena types (from focus_export.json)."
+  type        = list(object({ name = string, type = string }))
+}
+
+variable "focus_first_month" {
+  description = "First billing period partition projection considers, as yyyy-MM."
+  type        = string
+  default     = "2025-01"
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}$", var.focus_first_month))
+    error_message = "focus_first_month must be yyyy-MM."
+  }
+}

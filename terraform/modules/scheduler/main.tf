@@ -1,4 +1,6 @@
-# EventBridge Scheduler runs the aggregator through its own role, which may invoke only that function.
+# EventBridge Scheduler runs the scheduled functions (one map, `schedules`), each through its own
+# role, which may invoke only that function. Runs that still fail after their retries share one
+# dead-letter queue.
 
 data "aws_caller_identity" "current" {}
 
@@ -20,8 +22,10 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}_cost_tracking_schedule"
-  description        = "Lets the ${var.name} schedule invoke the aggregator"
+  for_each = var.schedules
+
+  name               = "${var.name}_${each.key}_schedule"
+  description        = "Lets the ${var.name} schedule invoke ${each.key}"
   assume_role_policy = data.aws_iam_policy_document.assume.json
 
   tags = var.tags
@@ -37,10 +41,12 @@ resource "aws_sqs_queue" "dead_letter" {
 }
 
 data "aws_iam_policy_document" "this" {
+  for_each = var.schedules
+
   statement {
-    sid       = "InvokeAggregator"
+    sid       = "InvokeScheduledFunction"
     actions   = ["lambda:InvokeFunction"]
-    resources = [var.function_arn, "${var.function_arn}:*"]
+    resources = [each.value.function_arn, "${each.value.function_arn}:*"]
   }
 
   statement {
@@ -51,17 +57,21 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name   = "${var.name}_cost_tracking_schedule"
-  role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+  for_each = var.schedules
+
+  name   = "${var.name}_${each.key}_schedule"
+  role   = aws_iam_role.this[each.key].id
+  policy = data.aws_iam_policy_document.this[each.key].json
 }
 
 resource "aws_scheduler_schedule" "this" {
-  # checkov:skip=CKV_AWS_297:the schedule holds only an empty JSON input; the AWS-owned key suffices
-  name        = "${var.name}_cost_tracking"
-  description = "Aggregates yesterday's usage lines of ${var.name}"
+  # checkov:skip=CKV_AWS_297:the schedule holds only a small JSON input; the AWS-owned key suffices
+  for_each = var.schedules
 
-  schedule_expression          = var.schedule_expression
+  name        = "${var.name}_${each.key}"
+  description = each.value.description
+
+  schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = var.timezone
 
   flexible_time_window {
@@ -69,11 +79,11 @@ resource "aws_scheduler_schedule" "this" {
   }
 
   target {
-    arn      = var.function_arn
-    role_arn = aws_iam_role.this.arn
-    input    = var.input
+    arn      = each.value.function_arn
+    role_arn = aws_iam_role.this[each.key].arn
+    input    = each.value.input
 
-    # A rerun gives the same rows (idempotent aggregation), so retrying is safe.
+    # Each scheduled function is idempotent (a rerun writes the same rows or objects): retrying is safe.
     retry_policy {
       maximum_retry_attempts       = var.retry_attempts
       maximum_event_age_in_seconds = 3600
@@ -83,4 +93,20 @@ resource "aws_scheduler_schedule" "this" {
       arn = aws_sqs_queue.dead_letter.arn
     }
   }
+}
+
+# The aggregator's schedule and role, from before the module took a map.
+moved {
+  from = aws_iam_role.this
+  to   = aws_iam_role.this["cost_tracking"]
+}
+
+moved {
+  from = aws_iam_role_policy.this
+  to   = aws_iam_role_policy.this["cost_tracking"]
+}
+
+moved {
+  from = aws_scheduler_schedule.this
+  to   = aws_scheduler_schedule.this["cost_tracking"]
 }

@@ -1,16 +1,25 @@
 variable "name" {
-  description = "Name prefix (STACK_PREFIX); the schedule and its role are <name>_cost_tracking."
+  description = "Name prefix (STACK_PREFIX) of the schedules, their roles and the dead-letter queue."
   type        = string
 }
 
-variable "schedule_expression" {
-  description = "When the aggregator runs: a cron(...) or rate(...) expression of EventBridge Scheduler."
-  type        = string
-  default     = "cron(15 0 * * ? *)"
+variable "schedules" {
+  description = "What runs when: key -> the function's ARN, a cron(...) or rate(...) expression of EventBridge Scheduler, a description and the JSON event each run passes. The schedule and its role are <name>_<key>."
+  type = map(object({
+    function_arn        = string
+    schedule_expression = string
+    description         = string
+    input               = optional(string, "{}")
+  }))
 
   validation {
-    condition     = can(regex("^(cron\\(.+\\)|rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\))$", var.schedule_expression))
-    error_message = "schedule_expression must be cron(...) or rate(N unit), e.g. cron(15 0 * * ? *)."
+    condition     = alltrue([for s in values(var.schedules) : can(regex("^(cron\\(.+\\)|rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\))$", s.schedule_expression))])
+    error_message = "Each schedule_expression must be cron(...) or rate(N unit), e.g. cron(15 0 * * ? *)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : can(jsondecode(s.input))])
+    error_message = "Each input must be valid JSON."
   }
 }
 
@@ -18,22 +27,6 @@ variable "timezone" {
   description = "Time zone of a cron expression (the aggregator's days are UTC days)."
   type        = string
   default     = "UTC"
-}
-
-variable "function_arn" {
-  description = "ARN of the function the schedule invokes."
-  type        = string
-}
-
-variable "input" {
-  description = "JSON event passed to the function on each run."
-  type        = string
-  default     = "{}"
-
-  validation {
-    condition     = can(jsondecode(var.input))
-    error_message = "input must be valid JSON."
-  }
 }
 
 variable "tags" {
