@@ -80,7 +80,7 @@ output "signing_secret_arn" {
 
 output "schedule_name" {
   description = "EventBridge Scheduler schedule of the aggregator."
-  value       = module.scheduler.schedule_name
+  value       = module.scheduler.schedule_names["cost_tracking"]
 }
 
 output "cors_origin" {
@@ -106,4 +106,9 @@ output "alerts_topic_arn" {
 output "archive_bucket" {
   description = "Bucket of the usage archive (usage/YYYY/MM/DD/HH/ objects written by Firehose)."
   value       = module.archive.bucket
+}
+
+output "statement_schedule_name" {
+  description = "EventBridge Scheduler schedule that writes last month's statements."
+  value       = module.scheduler.schedule_names["statements"]
 }

@@ -428,3 +428,11 @@ variable "manual_sync_max_days" {
     error_message = "manual_sync_max_days must be a whole number, 1 or more."
   }
 }
+
+# ---- monthly statements ------------------------------------------------------------------------
+
+variable "statement_schedule_expression" {
+  description = "When last month's statements are written (EventBridge Scheduler cron, UTC): on the 1st, after the nightly aggregation (schedule_expression) and its hour of retries have covered the month's last day."
+  type        = string
+  default     = "cron(0 3 1 * ? *)"
+}

@@ -18,6 +18,9 @@ ROUTES = {  # path → function key (the seed's path names, the functions' own n
     "/ddb_cost_retrieval": "ddb_cost_retrieval",
     "/tenant_plan": "tenant_plan",
     "/tenant_status": "tenant_status",
+    "/statements": "statements",
+    "/statement_download": "statements",
+    "/statement_generate": "statements",
 }
 
 
@@ -57,6 +60,7 @@ def test_gateway_config_is_the_deployed_one(local_stack):
             "ddb_cost_retrieval",
             "tenant_plan",
             "tenant_status",
+            "statements",
         )
     }
     for name, function in functions.items():
@@ -66,6 +70,11 @@ def test_gateway_config_is_the_deployed_one(local_stack):
         assert "LOG_LEVEL" in function["environment"]
     for name in (f"{prefix}_invoke_model", f"{prefix}_cost_tracking_manual", f"{prefix}_ddb_cost_retrieval"):
         assert functions[name]["timeout"] < 29, "API functions stop before API Gateway's 29 s"
-    [schedule] = config["schedules"]
+    schedules = {s["name"]: s for s in config["schedules"]}
+    assert set(schedules) == {f"{prefix}_cost_tracking", f"{prefix}_statements"}
+    schedule = schedules[f"{prefix}_cost_tracking"]
     assert schedule["expression"] == config_entry["SCHEDULE"]
     assert schedule["function_arn"].endswith(f":function:{prefix}_cost_tracking")
+    # last month's statements on the 1st, after the nightly aggregation has covered its last day
+    assert schedules[f"{prefix}_statements"]["expression"] == "cron(0 3 1 * ? *)"
+    assert schedules[f"{prefix}_statements"]["function_arn"].endswith(f":function:{prefix}_statements")

@@ -1,39 +1,32 @@
 variable "name" {
-  description = "Name prefix (STACK_PREFIX); the schedule and its role are <name>_cost_tracking."
+  description = "Name prefix (STACK_PREFIX); a schedule is <name>_<key>, its role <name>_<key>_schedule."
   type        = string
 }
 
-variable "schedule_expression" {
-  description = "When the aggregator runs: a cron(...) or rate(...) expression of EventBridge Scheduler."
-  type        = string
-  default     = "cron(15 0 * * ? *)"
+variable "schedules" {
+  description = "One schedule per key (<name>_<key>): what it does, when (cron(...) or rate(...) of EventBridge Scheduler), the function it invokes and the JSON event it passes."
+  type = map(object({
+    description         = string
+    schedule_expression = string
+    function_arn        = string
+    input               = optional(string, "{}")
+  }))
 
   validation {
-    condition     = can(regex("^(cron\\(.+\\)|rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\))$", var.schedule_expression))
-    error_message = "schedule_expression must be cron(...) or rate(N unit), e.g. cron(15 0 * * ? *)."
+    condition     = alltrue([for s in values(var.schedules) : can(regex("^(cron\\(.+\\)|rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\))$", s.schedule_expression))])
+    error_message = "schedules: schedule_expression must be cron(...) or rate(N unit), e.g. cron(15 0 * * ? *)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : can(jsondecode(s.input))])
+    error_message = "schedules: input must be valid JSON."
   }
 }
 
 variable "timezone" {
-  description = "Time zone of a cron expression (the aggregator's days are UTC days)."
+  description = "Time zone of the cron expressions (the aggregator's days and the statements' months are UTC)."
   type        = string
   default     = "UTC"
-}
-
-variable "function_arn" {
-  description = "ARN of the function the schedule invokes."
-  type        = string
-}
-
-variable "input" {
-  description = "JSON event passed to the function on each run."
-  type        = string
-  default     = "{}"
-
-  validation {
-    condition     = can(jsondecode(var.input))
-    error_message = "input must be valid JSON."
-  }
 }
 
 variable "tags" {
