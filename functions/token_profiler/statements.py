@@ -317,14 +317,15 @@ def rows_by_tenant(table: UsageTable, month: str, today: dt.date) -> dict[str, l
 def generate(
     table: UsageTable, s3: Any, bucket: str, month: str, today: dt.date, tenant: str | None = None
 ) -> list[dict[str, Any]]:
-    """Write the month's statements (one tenant's, or every tenant's with rows); what was written."""
+    """Write the month's statements (one tenant's, or every tenant's) where the tenant has rows;
+    what was written (a tenant without usage that month gets none: a typo writes nothing)."""
     status = month_status(month, today)
     if tenant is not None:
         rows = {tenant: tenant_rows(table, tenant, month)}
     else:
         rows = rows_by_tenant(table, month, today)
     written = []
-    for owner in sorted(rows):
+    for owner in sorted(owner for owner, owned in rows.items() if owned):  # no usage, no statement
         statement = build(owner, month, rows[owner], status)
         put_statement(s3, bucket, statement)
         written.append(_summary(statement, list(FORMATS)))

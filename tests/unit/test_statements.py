@@ -436,3 +436,11 @@ def test_generate_requires_a_month(world):
     table, s3, _ = world
     with pytest.raises(BadRequest, match="month is required"):
         statements.generate_request(table, s3, "bucket", caller("ops", True), {}, ADMIN, TODAY)
+
+
+def test_a_tenant_without_usage_gets_no_statement(world):
+    table, s3, _ = world
+    answer = statements.generate_request(
+        table, s3, "bucket", caller("ops", True), {"month": "2026-10", "tenant": "typo"}, ADMIN, TODAY
+    )
+    assert answer == {"statements": []} and s3.objects == {}
