@@ -345,8 +345,7 @@ def _summary(statement: dict[str, Any], formats: list[str]) -> dict[str, Any]:
 
 # -- requests ---------------------------------------------------------------------------------------
 def _fields(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if body is None:
-        body = {}
+    """The body's fields (an empty body arrives as {}; a JSON null or list is refused)."""
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     unknown = sorted(set(body) - set(allowed))

@@ -424,12 +424,19 @@ def test_an_admin_lists_all_or_one_and_generates_one(world):
         ({"month": "2026-10", "format": "csv", "extra": 1}, "unknown field"),
         ({"month": "2026-10", "format": "csv", "tenant": 5}, "tenant must be"),
         ([], "JSON object"),
+        (None, "JSON object"),
     ],
 )
 def test_bad_download_requests_name_the_problem(world, body, message):
     _, s3, _ = world
     with pytest.raises(BadRequest, match=message):
         statements.download_request(s3, "bucket", caller("t1"), body, ADMIN, TODAY)
+
+
+def test_a_null_body_is_refused_by_the_listing(world):
+    _, s3, _ = world
+    with pytest.raises(BadRequest, match="JSON object"):
+        statements.list_request(s3, "bucket", caller("t1"), None, ADMIN, TODAY)
 
 
 def test_generate_requires_a_month(world):
