@@ -91,13 +91,16 @@ def parse_month(value: object, today: dt.date, name: str = "month") -> str:
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     """First and last UTC day of ``YYYY-MM``."""
-    first = dt.date(int(month[:4]), int(month[5:7]), 1)
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, number, 1)
     following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, following - dt.timedelta(days=1)
 
 
 def previous_month(today: dt.date) -> str:
-    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    """The month before ``today``'s: the month the 1st's scheduled run closes."""
+    index = today.year * 12 + today.month - 2  # months since year 0 (January = 0) of the month before
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def month_status(month: str, today: dt.date) -> str:
@@ -116,9 +119,9 @@ def _recorded_prices(row: dict[str, Any]) -> tuple[str, ...] | None:
 def _line_key(row: dict[str, Any]) -> tuple[Any, ...]:
     prices = _recorded_prices(row)
     return (
-        str(row.get("model_id", "")),
-        str(row.get("price_region", "")),
-        str(row.get(PRICE_TIER, "")) if prices else "",
+        str(row["model_id"]),
+        str(row.get("price_region") or ""),
+        str(row.get(PRICE_TIER) or "") if prices else "",
         prices or ("",) * len(PRICE_COLUMNS),
         prices is not None,
     )
@@ -135,11 +138,11 @@ def build(tenant: str, month: str, rows: Iterable[dict[str, Any]], status: str) 
     first, last = (d.isoformat() for d in month_bounds(month))
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        day = str(row.get("date", ""))
+        day = str(row.get("date"))
         if row.get("pk") != tenant or not first <= day <= last:
             continue
         groups.setdefault(_line_key(row), []).append(row)
-    lines = [_line(key, members) for key, members in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))]
+    lines = [_line(key, groups[key]) for key in sorted(groups)]
     all_rows = [row for members in groups.values() for row in members]
     total = money.add(*(_decimal(row, "total_cost") for row in all_rows))
     counts = {name: sum(int(row.get(name, 0)) for row in all_rows) for name in (*TOKENS, "invocations")}
@@ -180,10 +183,6 @@ def build(tenant: str, month: str, rows: Iterable[dict[str, Any]], status: str) 
     }
 
 
-def _sortable(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (key[0], key[1], key[2], key[3], not key[4])
-
-
 def _flag(row: dict[str, Any], name: str) -> bool:
     if name == "price_missing":  # rows written before per-Region prices said price_fallback
         return bool(row.get("price_missing", row.get("price_fallback", False)))
@@ -199,7 +198,7 @@ def _line(key: tuple[Any, ...], rows: list[dict[str, Any]]) -> dict[str, Any]:
         "model_id": model_id,
         "price_region": region,
         PRICE_TIER: tier,
-        **dict(zip(PRICE_COLUMNS, prices, strict=True)),
+        **{column: prices[n] for n, column in enumerate(PRICE_COLUMNS)},
         PRICE_AS_OF: " ".join(as_of),
         "prices_recorded": recorded,
         "first_day": days[0],
@@ -219,7 +218,7 @@ def _line(key: tuple[Any, ...], rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 # -- rendering ------------------------------------------------------------------------------------
 def render_json(statement: dict[str, Any]) -> bytes:
-    return (json.dumps(statement, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(statement, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _cell(value: Any) -> str:
@@ -238,7 +237,7 @@ def render_csv(statement: dict[str, Any]) -> bytes:
         writer.writerow(["line", *[_cell(v) for v in head], *[_cell(line[c]) for c in LINE_COLUMNS]])
     totals = statement["totals"]
     writer.writerow(["total", *[_cell(v) for v in head], *[_cell(totals.get(c, "")) for c in LINE_COLUMNS]])
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode()
 
 
 RENDER = {"csv": render_csv, "json": render_json}

@@ -278,36 +278,54 @@ def test_previous_month_crosses_the_year():
 
 # -- S3 and requests ------------------------------------------------------------------------------
 class FakeS3:
-    """put/get/head/list/presign on a dict, with S3's 404 for a missing key."""
+    """put/get/head/list/presign on a dict of one bucket, answering as S3 does: a missing key is a
+    404 on HeadObject, an empty listing has no Contents, pages of two keys."""
 
-    def __init__(self):
+    BUCKET = "bucket"
+
+    def __init__(self, missing_code: str = "404"):
         self.objects: dict[str, bytes] = {}
+        self.types: dict[str, str] = {}
+        self.prefixes: list[str] = []
+        self.missing_code = missing_code
+
+    def _bucket(self, name):
+        assert name == self.BUCKET, name
 
     def put_object(self, Bucket, Key, Body, ContentType):  # noqa: N803
+        self._bucket(Bucket)
         self.objects[Key] = Body
+        self.types[Key] = ContentType
 
     def get_object(self, Bucket, Key):  # noqa: N803
+        self._bucket(Bucket)
         return {"Body": io.BytesIO(self.objects[Key])}
 
     def head_object(self, Bucket, Key):  # noqa: N803
         from botocore.exceptions import ClientError
 
+        self._bucket(Bucket)
         if Key not in self.objects:
-            raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadObject")
+            raise ClientError({"Error": {"Code": self.missing_code, "Message": "x"}}, "HeadObject")
         return {}
 
     def list_objects_v2(self, Bucket, Prefix, ContinuationToken=None):  # noqa: N803
+        self._bucket(Bucket)
+        self.prefixes.append(Prefix)
         keys = sorted(k for k in self.objects if k.startswith(Prefix))
         start = int(ContinuationToken or 0)
         page = keys[start : start + 2]
         more = start + 2 < len(keys)
-        answer = {"Contents": [{"Key": k} for k in page], "IsTruncated": more}
+        answer = {"IsTruncated": more}
+        if page:
+            answer["Contents"] = [{"Key": k} for k in page]
         if more:
             answer["NextContinuationToken"] = str(start + 2)
         return answer
 
     def generate_presigned_url(self, operation, Params, ExpiresIn):  # noqa: N803
-        return f"https://s3.example/{Params['Key']}?expires={ExpiresIn}&op={operation}"
+        self.presigned = (operation, Params, ExpiresIn)
+        return f"https://s3.example/{Params['Key']}?expires={ExpiresIn}"
 
 
 def caller(tenant, admin=False):
@@ -451,3 +469,286 @@ def test_a_tenant_without_usage_gets_no_statement(world):
         table, s3, "bucket", caller("ops", True), {"month": "2026-10", "tenant": "typo"}, ADMIN, TODAY
     )
     assert answer == {"statements": []} and s3.objects == {}
+
+
+# -- edges the mutation run asked about -------------------------------------------------------------
+def test_flags_each_alone_make_a_statement_need_review():
+    plain = row("t1", "2026-10-01", "m", [10, 10, 0, 0], NOVA_US)
+    missing = row("t1", "2026-10-02", "m", [10, 10, 0, 0], NOVA_US, price_missing=True)
+    statement = statements.build("t1", "2026-10", [plain, missing], "final")
+    assert statement["needs_review"] is True
+    assert statement["flagged_rows"] == {
+        "unpriced": 0,
+        "price_missing": 1,
+        "price_changed": 0,
+        "prices_not_recorded": 0,
+    }
+    assert statement["warnings"] == ["1 daily row(s) had no price in the Region called: those calls cost 0"]
+    (line,) = statement["lines"]
+    assert (line["price_missing"], line["unpriced"], line["price_changed"]) == (True, False, False)
+    unpriced = statements.build(
+        "t1", "2026-10", [plain, row("t1", "2026-10-03", "x", [1, 1, 0, 0], None)], "final"
+    )
+    assert unpriced["needs_review"] is True
+    assert unpriced["warnings"] == ["1 daily row(s) of a model without a price were counted at cost 0"]
+    changed = statements.build(
+        "t1", "2026-10", [row("t1", "2026-10-04", "m", [1, 1, 0, 0], NOVA_US, price_changed=True)], "final"
+    )
+    assert changed["needs_review"] is False and changed["flagged_rows"]["price_changed"] == 1
+    assert changed["lines"][0]["price_changed"] is True
+
+
+def test_rows_written_by_older_versions_read_as_zero_and_unflagged():
+    old = row("t1", "2026-10-01", "m", [100, 200, 0, 0], NOVA_US)
+    for name in (
+        "cache_read_input_tokens",
+        "cache_write_input_tokens",
+        "cache_read_cost",
+        "cache_write_cost",
+        "price_missing",
+        "price_changed",
+        "price_region",
+        "price_tier",
+        "price_as_of",
+    ):
+        del old[name]
+    statement = statements.build("t1", "2026-10", [old], "final")
+    (line,) = statement["lines"]
+    assert line["cache_read_input_tokens"] == 0 and line["cache_write_input_tokens"] == 0
+    assert line["cache_read_cost"] == "0" and line["cache_write_cost"] == "0"
+    assert (line["price_region"], line["price_tier"], line["price_as_of"]) == ("", "", "")
+    assert line["prices_recorded"] is True and line["price_input"] == "0.00006"
+    assert (line["price_missing"], line["price_changed"]) == (False, False)
+    assert (
+        statement["totals"]["cache_read_input_tokens"] == 0 and statement["totals"]["cache_read_cost"] == "0"
+    )
+    assert statement["needs_review"] is False
+
+
+def test_a_row_recording_some_kinds_only_shows_the_others_empty():
+    embed = row("t1", "2026-10-01", "embed", [1000, 0, 0, 0], ("0.00002", "0", "0", "0"))
+    for name in ("price_output", "price_cache_read", "price_cache_write"):
+        del embed[name]
+    (line,) = statements.build("t1", "2026-10", [embed], "final")["lines"]
+    assert [line[f"price_{k}"] for k in (*KINDS, "cache_write_1h")] == ["0.00002", "", "", "", ""]
+
+
+def test_an_unpriced_row_shows_no_price_even_if_it_carries_columns():
+    odd = row("t1", "2026-10-01", "m", [10, 10, 0, 0], NOVA_US, as_of="2026-01-01")
+    odd["unpriced"] = True
+    (line,) = statements.build("t1", "2026-10", [odd], "final")["lines"]
+    assert line["prices_recorded"] is False
+    assert (line["price_input"], line["price_tier"], line["price_as_of"]) == ("", "", "")
+
+
+def test_lines_are_ordered_by_model_region_and_price():
+    rows = [
+        row("t1", "2026-10-01", "b", [1, 1, 0, 0], NOVA_US),
+        row("t1", "2026-10-01", "a", [1, 1, 0, 0], NOVA_EU, "us-east-1"),
+        row("t1", "2026-10-02", "a", [1, 1, 0, 0], NOVA_US, "eu-west-1"),
+        row("t1", "2026-10-03", "a", [1, 1, 0, 0], NOVA_US, "us-east-1"),
+    ]
+    lines = statements.build("t1", "2026-10", rows, "final")["lines"]
+    assert [(x["model_id"], x["price_region"], x["price_input"]) for x in lines] == [
+        ("a", "eu-west-1", "0.00006"),
+        ("a", "us-east-1", "0.00006"),
+        ("a", "us-east-1", "0.000078"),
+        ("b", "us-east-1", "0.00006"),
+    ]
+
+
+def test_a_negative_cost_is_refused_naming_the_column():
+    bad = row("t1", "2026-10-01", "m", [1, 1, 0, 0], NOVA_US)
+    bad["output_cost"] = Decimal(-1)
+    with pytest.raises(ValueError, match="output_cost"):
+        statements.build("t1", "2026-10", [bad], "final")
+
+
+def test_other_tenants_rows_before_mine_do_not_stop_the_reading():
+    mine = row("t2", "2026-10-05", "m", [5, 5, 0, 0], NOVA_US)
+    rows = [
+        row("t1", "2026-10-01", "m", [1, 1, 0, 0], NOVA_US),
+        row("t2", "2026-09-30", "m", [1, 1, 0, 0], NOVA_US),
+        mine,
+    ]
+    statement = statements.build("t2", "2026-10", rows, "final")
+    assert statement["daily_rows"] == 1 and Decimal(statement["total_usd"]) == independent_total([mine])
+
+
+def test_files_are_utf8_sorted_json_and_unix_csv():
+    rows = [row("Zürich", "2026-10-01", "m", [1, 1, 0, 0], NOVA_US)]
+    statement = statements.build("Zürich", "2026-10", rows, "final")
+    text = statements.render_json(statement).decode("utf-8")
+    assert '"tenant": "Zürich"' in text and text.endswith("}\n")
+    assert text.splitlines()[1].startswith('  "currency"')  # two-space indent, keys sorted
+    assert list(json.loads(text)) == sorted(json.loads(text))
+    data = json.loads(text)
+    assert (data["schema"], data["version"], data["currency"]) == (
+        "bedrock-token-profiler/statement",
+        1,
+        "USD",
+    )
+    csv_text = statements.render_csv(statement).decode("utf-8")
+    assert "\r" not in csv_text and csv_text.count("\n") == 3
+    records = list(csv.DictReader(io.StringIO(csv_text)))
+    assert records[0]["tenant"] == "Zürich"
+    assert (records[0]["unpriced"], records[0]["prices_recorded"]) == ("false", "true")
+    total = records[1]
+    assert (total["model_id"], total["price_input"], total["unpriced"], total["rows"]) == ("", "", "", "")
+
+
+def test_months_as_written_and_the_first_year():
+    assert statements.parse_month("1970-01", TODAY) == "1970-01"
+    with pytest.raises(BadRequest, match="^month must be a month as YYYY-MM"):
+        statements.parse_month("x", TODAY)
+    with pytest.raises(BadRequest, match="^month 2027-01 is in the future"):
+        statements.parse_month("2027-01", TODAY)
+    assert [statements.previous_month(dt.date(2026, m, 15)) for m in (1, 2, 11, 12)] == [
+        "2025-12",
+        "2026-01",
+        "2026-10",
+        "2026-11",
+    ]
+
+
+def test_tenant_rows_read_exactly_the_month(world):
+    table, _, rows = world
+    table.put_rows(
+        [
+            row("t1", "2026-09-30", "m", [1, 1, 0, 0], NOVA_US),
+            row("t1", "2026-11-01", "m", [1, 1, 0, 0], NOVA_US),
+        ]
+    )
+    got = statements.tenant_rows(table, "t1", "2026-10")
+    assert sorted(r["date"] for r in got) == ["2026-10-01", "2026-10-31"]
+
+
+def test_files_go_to_the_bucket_with_their_types(world):
+    table, s3, _ = world
+    statement = statements.build("t1", "2026-10", [], "final")
+    keys = statements.put_statement(s3, "bucket", statement)
+    assert keys == ["statements/t1/2026-10/statement.csv", "statements/t1/2026-10/statement.json"]
+    assert s3.types == {keys[0]: "text/csv; charset=utf-8", keys[1]: "application/json"}
+    assert statements.tenant_part("a@b+c=d:e~f_g.h-i") == "a@b+c=d:e~f_g.h-i"
+    assert statements.tenant_part("a/b c") == "a%2Fb%20c"
+
+
+def test_a_listing_reads_one_tenants_prefix_newest_first_and_skips_strays(world, monkeypatch):
+    table, s3, _ = world
+    table.put_rows(
+        [
+            row("t1", "2026-09-03", "m", [1, 1, 0, 0], NOVA_US),
+            row("t0", "2026-10-03", "m", [1, 1, 0, 0], NOVA_US),
+        ]
+    )
+    for month in ("2026-09", "2026-10", "2026-11"):
+        statements.generate(table, s3, "bucket", month, TODAY)
+    s3.objects["statements/t1/2026-08/statement.csv"] = b"stray"  # no JSON beside it
+    s3.prefixes.clear()
+    own = statements.list_request(s3, "bucket", caller("t1"), {}, ADMIN, TODAY)["statements"]
+    assert set(s3.prefixes) == {"statements/t1/"}  # one prefix, page after page
+    assert [s["month"] for s in own] == ["2026-10", "2026-09"]
+    assert (
+        statements.list_request(s3, "bucket", caller("t1"), {"month": "2026-09"}, ADMIN, TODAY)["statements"][
+            0
+        ]["month"]
+        == "2026-09"
+    )
+    every = statements.list_request(s3, "bucket", caller("ops", True), {}, ADMIN, TODAY)["statements"]
+    assert [(s["month"], s["tenant"]) for s in every] == [
+        ("2026-11", "t3"),
+        ("2026-10", "t1"),
+        ("2026-10", "t0"),
+        ("2026-10", "a/b"),
+        ("2026-09", "t1"),
+    ]
+    october = statements.list_request(s3, "bucket", caller("ops", True), {"month": "2026-10"}, ADMIN, TODAY)
+    assert [s["tenant"] for s in october["statements"]] == ["t1", "t0", "a/b"]
+    assert every[0]["needs_review"] is False
+    monkeypatch.setattr(statements, "MAX_LISTED", 2)
+    assert (
+        len(statements.list_request(s3, "bucket", caller("ops", True), {}, ADMIN, TODAY)["statements"]) == 2
+    )
+
+
+def test_a_download_link_names_the_file_and_lasts_300_seconds(world):
+    table, s3, _ = world
+    statements.generate(table, s3, "bucket", "2026-10", TODAY)
+    answer = statements.download_request(
+        s3, "bucket", caller("t1"), {"month": "2026-10", "format": "csv"}, ADMIN, TODAY
+    )
+    assert answer["expires_in"] == 300
+    assert s3.presigned == (
+        "get_object",
+        {
+            "Bucket": "bucket",
+            "Key": "statements/t1/2026-10/statement.csv",
+            "ResponseContentDisposition": 'attachment; filename="statement-t1-2026-10.csv"',
+            "ResponseContentType": "text/csv; charset=utf-8",
+        },
+        300,
+    )
+
+
+@pytest.mark.parametrize("code", ["404", "NoSuchKey", "NotFound"])
+def test_each_way_s3_says_missing_is_a_404(code):
+    s3 = FakeS3(missing_code=code)
+    assert statements.exists(s3, "bucket", "statements/x") is False
+    s3.objects["statements/x"] = b"1"
+    assert statements.exists(s3, "bucket", "statements/x") is True
+
+
+def test_access_denied_from_s3_is_not_taken_for_missing():
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        statements.exists(FakeS3(missing_code="AccessDenied"), "bucket", "statements/x")
+
+
+def test_refusals_say_what_and_why(world):
+    table, s3, _ = world
+    with pytest.raises(Forbidden, match="^a tenant may only list its own statements$"):
+        statements.list_request(s3, "bucket", caller("t1"), {"tenant": "t2"}, ADMIN, TODAY)
+    with pytest.raises(Forbidden, match="^a tenant may only download its own statements$"):
+        statements.download_request(
+            s3, "bucket", caller("t1"), {"tenant": "t2", "month": "2026-10", "format": "csv"}, ADMIN, TODAY
+        )
+    with pytest.raises(Forbidden, match="^generating statements requires membership in the admin group$"):
+        statements.generate_request(table, s3, "bucket", caller("t1"), {"month": "2026-10"}, ADMIN, TODAY)
+    with pytest.raises(BadRequest, match=r"^month is required \(YYYY-MM\)$"):
+        statements.download_request(s3, "bucket", caller("t1"), {"format": "csv"}, ADMIN, TODAY)
+    with pytest.raises(BadRequest, match=r"^month is required \(YYYY-MM\)$"):
+        statements.generate_request(table, s3, "bucket", caller("ops", True), {}, ADMIN, TODAY)
+    with pytest.raises(BadRequest, match="^tenant is required for an administrator's download$"):
+        statements.download_request(
+            s3, "bucket", caller("ops", True), {"month": "2026-10", "format": "csv"}, ADMIN, TODAY
+        )
+    with pytest.raises(BadRequest, match="^body must be a JSON object$"):
+        statements.list_request(s3, "bucket", caller("t1"), [], ADMIN, TODAY)
+    with pytest.raises(NotFound, match="^no csv statement of 2026-10 for tenant t1$"):
+        statements.download_request(
+            s3, "bucket", caller("t1"), {"month": "2026-10", "format": "csv"}, ADMIN, TODAY
+        )
+
+
+@pytest.mark.parametrize("tenant", [" ", "", "x" * 257, 7])
+def test_bad_tenant_ids_are_refused(world, tenant):
+    _, s3, _ = world
+    with pytest.raises(BadRequest, match="^tenant must be a non-empty string of at most 256 characters$"):
+        statements.list_request(s3, "bucket", caller("ops", True), {"tenant": tenant}, ADMIN, TODAY)
+
+
+def test_a_tenant_id_of_256_characters_is_accepted(world):
+    _, s3, _ = world
+    assert statements.list_request(
+        s3, "bucket", caller("ops", True), {"tenant": "x" * 256}, ADMIN, TODAY
+    ) == {"statements": []}
+
+
+def test_the_scheduled_run_takes_a_month_from_its_event(world):
+    table, s3, rows = world
+    answer = statements.scheduled_run(table, s3, "bucket", {"month": "2026-10"}, dt.date(2026, 12, 5))
+    assert answer["month"] == "2026-10" and {w["tenant"] for w in answer["statements"]} == {"t1", "a/b"}
+    assert statements.scheduled_run(table, s3, "bucket", None, dt.date(2026, 12, 5))["month"] == "2026-11"
+    with pytest.raises(BadRequest, match="future"):
+        statements.scheduled_run(table, s3, "bucket", {"month": "2027-01"}, dt.date(2026, 12, 5))
