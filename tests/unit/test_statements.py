@@ -126,6 +126,10 @@ def test_each_region_and_each_price_period_is_its_own_line():
         statement["total_usd"]
     )
     assert statement["totals"]["input_tokens"] == 1000 + 3000 + 11 + 100 + 500
+    assert statement["totals"]["invocations"] == 3 * len(rows)
+    assert Decimal(statement["totals"]["input_cost"]) == sum(
+        (Decimal(str(r["input_cost"])) for r in rows), Decimal(0)
+    )
 
 
 def test_same_rates_in_two_periods_are_one_line_naming_both():
@@ -164,7 +168,11 @@ def test_unpriced_and_unrecorded_rows_are_flagged_and_never_given_a_price():
         "prices_not_recorded": 2,
     }
     assert statement["needs_review"] is True
-    assert len(statement["warnings"]) == 3
+    assert statement["warnings"] == [
+        "1 daily row(s) of a model without a price were counted at cost 0",
+        "1 daily row(s) had no price in the Region called: those calls cost 0",
+        "1 daily row(s) recorded no single price: their lines show no prices",
+    ]
     assert Decimal(statement["total_usd"]) == independent_total([priced, unpriced, mixed, fallback])
 
 
