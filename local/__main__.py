@@ -209,6 +209,7 @@ def cmd_aggregate(args) -> int:
     else:
         # The scheduled run does yesterday; now, include today too, so a demo sees its calls.
         overrides = {"start_date": (today - dt.timedelta(days=1)).isoformat(), "end_date": today.isoformat()}
+    overrides["_schedule"] = "cost_tracking"  # not the month-close statements run
     api_port = outputs["api_url"].split("//", 1)[1].split("/", 1)[0]
     request = urllib.request.Request(  # noqa: S310 - loopback
         f"http://{api_port}/_local/schedules/run", data=json.dumps(overrides).encode(), method="POST"

@@ -334,11 +334,11 @@ class LocalStack:
             )
         return pool.invoke(event, request_id)
 
-    def run_schedule(self, overrides: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run every scheduled function now with its deployed input (plus overrides); only the one
-        whose schedule name ends with ``_schedule`` when the overrides name it (make focus-export)."""
-        overrides = dict(overrides or {})
-        only = overrides.pop("_schedule", None)
+    def run_schedule(
+        self, overrides: dict[str, Any] | None = None, only: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run every scheduled function now (or the schedule named ``<prefix>_<only>``) with its
+        deployed input (plus overrides)."""
         results = []
         for schedule in self.schedules:
             pool = self.pools.get(schedule.function_arn)
@@ -360,7 +360,9 @@ class LocalStack:
                 return answer
         if method == "POST" and path == CONTROL_PREFIX + "schedules/run":
             overrides = json.loads(body or b"{}")
-            return 200, {"runs": self.run_schedule(overrides)}
+            # "_schedule": run only that schedule (local-aggregate: the aggregator, not statements)
+            only = overrides.pop("_schedule", None) if isinstance(overrides, dict) else None
+            return 200, {"runs": self.run_schedule(overrides, only)}
         if method == "GET" and path == CONTROL_PREFIX + "health":
             return 200, {"status": "ok"}
         if method == "GET" and path == CONTROL_PREFIX + "config":

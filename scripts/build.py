@@ -44,6 +44,7 @@ FUNCTIONS = (
     "tenant_plan",
     "tenant_status",
     "focus_export",
+    "statements",
 )
 DOMAIN_PACKAGE = "token_profiler"
 PYTHON_VERSION = "3.12"

@@ -30,7 +30,7 @@ locals {
   # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
   plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export", "statements"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -204,6 +204,47 @@ locals {
     },
   ]
 
+  # Monthly statements (token_profiler.statements): one function behind three routes and the
+  # month-close schedule. It reads the month's daily rows and writes/reads statements/ only.
+  statement_functions = {
+    statements = {
+      description = "Writes monthly statements (at month close, or an administrator's request); lists them and links downloads"
+      # the month-close run writes every tenant's statement; API Gateway still cuts API calls at 29 s
+      timeout     = 300
+      memory_size = 256
+      route       = { path = "statements", required_querystring = [] }
+      environment = { TABLE_NAME = module.data.table_name, S3_BUCKET = module.data.reports_bucket, ADMIN_GROUP = var.admin_group, CORS_ORIGIN = local.cors_origin }
+      statements = [
+        {
+          # a tenant's month (its partition), or every tenant's month day by day (by_date index)
+          sid        = "ReadMonthRows"
+          actions    = ["dynamodb:Query"]
+          resources  = concat([module.data.table_arn], module.data.index_arns)
+          conditions = []
+        },
+        {
+          # HeadObject (a download's 404) is authorized as GetObject
+          sid        = "WriteAndReadStatements"
+          actions    = ["s3:PutObject", "s3:GetObject"]
+          resources  = ["${module.data.reports_bucket_arn}/statements/*"]
+          conditions = []
+        },
+        {
+          # listing, and S3's 404 (not 403) for a statement not written yet
+          sid        = "ListStatements"
+          actions    = ["s3:ListBucket"]
+          resources  = [module.data.reports_bucket_arn]
+          conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["statements/*"] }]
+        },
+      ]
+    }
+  }
+  # The statements function's other two routes (the function's own route is POST /statements).
+  statement_routes = {
+    statement_download = "statement_download"
+    statement_generate = "statement_generate"
+  }
+
   # ADMIN_MFA: the admin routes read the caller's MFA setting from the user pool.
   admin_mfa_statements = var.admin_mfa ? [{
     sid       = "ReadAdminMfaSetting"
@@ -246,7 +287,7 @@ locals {
   }
 
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = merge(local.plan_functions, local.focus_functions, {
+  functions = merge(local.plan_functions, local.focus_functions, local.statement_functions, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
@@ -424,12 +465,17 @@ module "api" {
   source = "./modules/api"
 
   name = var.prefix
-  routes = { for key, function in local.functions : key => {
+  routes = merge({ for key, function in local.functions : key => {
     path                 = function.route.path
     required_querystring = function.route.required_querystring
     function_name        = module.functions.function_names[key]
     invoke_arn           = module.functions.invoke_arns[key]
-  } if function.route != null }
+    } if function.route != null }, { for key, path in local.statement_routes : key => {
+    path                 = path
+    required_querystring = []
+    function_name        = module.functions.function_names["statements"]
+    invoke_arn           = module.functions.invoke_arns["statements"]
+  } })
   user_pool_arn           = module.auth.user_pool_arn
   throttling_rate_limit   = var.api_throttling_rate
   throttling_burst_limit  = var.api_burst_rate
@@ -455,6 +501,12 @@ module "scheduler" {
       function_arn        = module.functions.function_arns["focus_export"]
       schedule_expression = var.focus_export_schedule
       description         = "Writes the FOCUS export of ${var.prefix}"
+    }
+    # after the nightly run (and its hour of retries) has aggregated the month's last day
+    statements = {
+      description         = "Writes last month's statement for every tenant with usage"
+      schedule_expression = var.statement_schedule_expression
+      function_arn        = module.functions.function_arns["statements"]
     }
   }
 }

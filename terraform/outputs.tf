@@ -112,3 +112,8 @@ output "focus_table" {
   description = "Glue table (in the analytics database) of the FOCUS export."
   value       = module.analytics.focus_table
 }
+
+output "statement_schedule_name" {
+  description = "EventBridge Scheduler schedule that writes last month's statements."
+  value       = module.scheduler.schedule_names["statements"]
+}

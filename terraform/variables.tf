@@ -448,3 +448,11 @@ variable "focus_export_schedule" {
   type        = string
   default     = "cron(15 2 * * ? *)"
 }
+
+# ---- monthly statements ------------------------------------------------------------------------
+
+variable "statement_schedule_expression" {
+  description = "When last month's statements are written (EventBridge Scheduler cron, UTC): on the 1st, after the nightly aggregation (schedule_expression) and its hour of retries have covered the month's last day."
+  type        = string
+  default     = "cron(0 3 1 * ? *)"
+}

@@ -23,6 +23,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "tenant_plan": ("PLANS_TABLE",),
     "tenant_status": ("PLANS_TABLE",),
     "focus_export": ("S3_BUCKET", "TABLE_NAME", "FOCUS_PROVIDER_NAME"),
+    "statements": ("TABLE_NAME", "S3_BUCKET"),
 }
 
 TRUE = {"1", "true", "yes", "on"}

@@ -18,6 +18,9 @@ ROUTES = {  # path → function key (the seed's path names, the functions' own n
     "/ddb_cost_retrieval": "ddb_cost_retrieval",
     "/tenant_plan": "tenant_plan",
     "/tenant_status": "tenant_status",
+    "/statements": "statements",
+    "/statement_download": "statements",
+    "/statement_generate": "statements",
 }
 
 
@@ -58,6 +61,7 @@ def test_gateway_config_is_the_deployed_one(local_stack):
             "tenant_plan",
             "tenant_status",
             "focus_export",
+            "statements",
         )
     }
     for name, function in functions.items():
@@ -67,6 +71,12 @@ def test_gateway_config_is_the_deployed_one(local_stack):
         assert "LOG_LEVEL" in function["environment"]
     for name in (f"{prefix}_invoke_model", f"{prefix}_cost_tracking_manual", f"{prefix}_ddb_cost_retrieval"):
         assert functions[name]["timeout"] < 29, "API functions stop before API Gateway's 29 s"
-    schedules = {s["function_arn"].rsplit(":", 1)[1]: s for s in config["schedules"]}
-    assert set(schedules) == {f"{prefix}_cost_tracking", f"{prefix}_focus_export"}
-    assert schedules[f"{prefix}_cost_tracking"]["expression"] == config_entry["SCHEDULE"]
+    schedules = {s["name"]: s for s in config["schedules"]}
+    assert set(schedules) == {f"{prefix}_cost_tracking", f"{prefix}_focus_export", f"{prefix}_statements"}
+    schedule = schedules[f"{prefix}_cost_tracking"]
+    assert schedule["expression"] == config_entry["SCHEDULE"]
+    assert schedule["function_arn"].endswith(f":function:{prefix}_cost_tracking")
+    # last month's statements on the 1st, after the nightly aggregation has covered its last day
+    assert schedules[f"{prefix}_statements"]["expression"] == "cron(0 3 1 * ? *)"
+    assert schedules[f"{prefix}_statements"]["function_arn"].endswith(f":function:{prefix}_statements")
+    assert schedules[f"{prefix}_focus_export"]["function_arn"].endswith(f":function:{prefix}_focus_export")

@@ -48,6 +48,9 @@ ROUTES = [
     "POST /ddb_cost_retrieval",
     "POST /tenant_plan",
     "POST /tenant_status",
+    "POST /statements",
+    "POST /statement_download",
+    "POST /statement_generate",
 ]
 RESULTS: dict[str, dict] = {}
 

@@ -492,3 +492,72 @@ def test_tenant_sees_no_admin_controls_and_only_own_history(browser, stack, tena
         assert not console.problems, console.problems
     finally:
         console.close()
+
+
+def test_admin_writes_statements_and_a_tenant_downloads_its_own(browser, stack, tenants, ledger, tmp_path):
+    """The Statements tab: the admin writes this month's statement of tenant A through the page,
+    then tenant A lists its statements and downloads the CSV through the presigned link; its total
+    is the cost of the calls the page reported, priced here from catalog.json."""
+    first, last = ledger["first_day"], utc_day()
+    aggregate_via_api(stack, (first, last))
+    month = last[:7]
+    tenant = tenants["a"]
+    admin_user = next(u for u in stack["users"] if u["admin"])
+    admin = open_as(browser, stack, admin_user)
+    try:
+        page = admin.page
+        page.click("#tab-statements")
+        assert page.is_visible("#statements-generate-form")
+        page.fill("#statements-generate-month", month)
+        page.fill("#statements-generate-tenant", tenant["tenant_id"])
+        admin.click_and_wait("#statements-generate")
+        assert page.locator("#statements-generate-error").is_hidden(), page.text_content(
+            "#statements-generate-error"
+        )
+        assert page.text_content("#statements-generated") == f"Wrote 1 statement for {month}."
+        assert not admin.problems, admin.problems
+    finally:
+        admin.close()
+
+    expected = {
+        model: sums
+        for (t, model), sums in sums_by_tenant_model(ledger["calls"]).items()
+        if t == tenant["tenant_id"]
+    }
+    total = sum((expected_cost(m, s, stack["region"]) for m, s in expected.items()), Decimal(0))
+
+    console = open_as(browser, stack, tenant)
+    try:
+        page = console.page
+        page.click("#tab-statements")
+        page.wait_for_selector(f'#statements-table tbody tr[data-month="{month}"]', timeout=60_000)
+        assert not page.is_visible("#statements-generate-form")  # admins only
+        assert not page.is_visible("#statements-tenant")
+        rows = page.locator("#statements-table tbody tr").all()
+        assert {r.get_attribute("data-tenant") for r in rows} == {tenant["tenant_id"]}
+        row = page.locator(f'#statements-table tbody tr[data-month="{month}"]')
+        assert Decimal(row.locator("td.num").get_attribute("data-total")) == total
+        console.shot("tenant-statements")
+
+        with page.expect_download(timeout=30_000) as info:
+            row.locator('button[data-format="csv"]').click()
+        target = tmp_path / "statement.csv"
+        info.value.save_as(target)
+        records = list(csv.DictReader(io.StringIO(target.read_text())))
+        (total_record,) = [r for r in records if r["record"] == "total"]
+        assert Decimal(total_record["total_cost"]) == total
+        assert {r["tenant"] for r in records} == {tenant["tenant_id"]}
+        assert {r["model_id"] for r in records if r["record"] == "line"} == set(expected)
+        assert int(total_record["invocations"]) == sum(s["invocations"] for s in expected.values())
+        assert not console.problems, console.problems
+
+        # the API refuses the other tenant's statement to this tenant
+        response = requests.post(
+            f"{stack['api_url']}/statement_download",
+            json={"month": month, "format": "csv", "tenant": tenants["b"]["tenant_id"]},
+            headers={"Auth": console.id_token()},
+            timeout=30,
+        )
+        assert response.status_code == 403
+    finally:
+        console.close()

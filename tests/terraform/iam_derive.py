@@ -50,6 +50,7 @@ ACTION_ALIASES = {
     # plan counters' transactions hold Update actions only (token_profiler.plans.PlanStore.reserve).
     "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
     "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:HeadObject": "s3:GetObject",
     "lambda:Invoke": "lambda:InvokeFunction",
 }
 

@@ -115,6 +115,14 @@ def test_the_real_functions_need_what_docs_say():
     ) | athena | {"dynamodb:UpdateItem"}
     # the FOCUS export: the month's daily rows (by_date index), one object per billing period
     assert derive_actions("focus_export") == {"dynamodb:Query", "s3:PutObject"}
+    # statements: the month's rows, the statements prefix (HeadObject is authorized as GetObject,
+    # ListObjectsV2 as ListBucket); a presigned URL is signed offline, no call
+    assert derive_actions("statements") == {
+        "dynamodb:Query",
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+    }
     assert derive_actions("ddb_cost_retrieval") == {
         "dynamodb:Query",
         "dynamodb:Scan",

@@ -38,6 +38,7 @@ def test_handlers_are_thin():
         "tenant_plan",
         "tenant_status",
         "focus_export",
+        "statements",
     ):
         source = (FUNCTIONS / key / "index.py").read_text()
         assert "def lambda_handler(event, context):" in source

@@ -143,7 +143,7 @@ def test_run_schedule_runs_one_schedule_when_the_overrides_name_it():
         ],
         pools={arn: Pool(key) for key, arn in arns.items()},
     )
-    runs = LocalStack.run_schedule(fake, {"_schedule": "focus_export", "month": "2026-11"})
+    runs = LocalStack.run_schedule(fake, {"month": "2026-11"}, "focus_export")
     assert calls == [("focus_export", {"month": "2026-11"})]
     assert [r["schedule"] for r in runs] == ["demo_focus_export"]
     calls.clear()

@@ -9,6 +9,7 @@ import {
 } from './settings.js';
 import { groupBy, normalizeRow, pivot, sortRows, toCsv, totals } from './usage.js';
 import { loadTenants, refreshBudget, wirePlans } from './plans.js';
+import { loadStatements, showStatementAdmin, wireStatements } from './statements.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -135,6 +136,7 @@ function render() {
   const admin = isAdmin();
   $('who-admin').hidden = !admin;
   $('tab-admin').hidden = !admin;
+  showStatementAdmin(admin);
   if (!admin && !$('admin-panel').hidden) selectTab('invoke-panel');
 }
 
@@ -269,6 +271,7 @@ function clearViews() {
   $('usage-chart').replaceChildren();
   $('report-table').tBodies[0].replaceChildren();
   $('tenant-totals').tBodies[0].replaceChildren();
+  $('statements-table').tBodies[0].replaceChildren();
   $('report-chart').replaceChildren();
   $('aggregate-result').hidden = true;
   $('report-csv').disabled = true;
@@ -676,6 +679,8 @@ async function start() {
   wireAdmin();
   wirePlans(api, busy);
   $('tab-admin').addEventListener('click', () => loadTenants(api));
+  wireStatements(api, busy, isAdmin);
+  $('tab-statements').addEventListener('click', () => loadStatements(api, busy, isAdmin()));
   await loadModels();
   if (auth.signedIn) {
     if (auth.secondsLeft() < 30) {

@@ -11,6 +11,12 @@ variable "functions" {
       sid       = string
       actions   = list(string)
       resources = list(string)
+      # e.g. s3:ListBucket narrowed to one key prefix with s3:prefix
+      conditions = optional(list(object({
+        test     = string
+        variable = string
+        values   = list(string)
+      })), [])
     }))
   }))
 
