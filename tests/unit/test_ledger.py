@@ -21,7 +21,7 @@ from token_profiler.errors import ConfigError
 from token_profiler.ledger import DayTotals, archive, athena_engine, day_sql, duckdb_engine
 from token_profiler.signing import Keyring
 
-from bench.linegen import Truth, generate
+from bench.linegen import Truth, bench_keyring, generate
 from tests.support.usage_lines import TEST_KEYRING, usage_line
 
 pytestmark = pytest.mark.unit
@@ -68,7 +68,7 @@ def test_duckdb_counts_a_generated_day_exactly(tmp_path, shape):
     assert (totals.lines_skipped, totals.duplicates) == (truth.skipped, truth.duplicates)
     assert totals.lines_read == truth.lines == 6000
     # and the Python aggregator over the same messages agrees line for line
-    agg = DayAggregate(DAY.isoformat(), accept_unsigned=True)  # unsigned lines, as day.sql reads them
+    agg = DayAggregate(DAY.isoformat(), bench_keyring().keys)  # the generator signs its lines
     for message in messages:
         agg.add(message)
     assert agg.sums == totals.sums
