@@ -22,6 +22,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ddb_cost_retrieval": ("TABLE_NAME",),
     "tenant_plan": ("PLANS_TABLE",),
     "tenant_status": ("PLANS_TABLE",),
+    "archive_verify": ("USAGE_SIGNING_SECRET",),
 }
 
 TRUE = {"1", "true", "yes", "on"}
