@@ -277,3 +277,40 @@ def test_refusals_of_another_day_are_not_counted():
         s3, "bucket", "usage/", DAY, keys=TEST_KEYRING.keys, accept_unsigned=False
     )
     assert totals.rejected["bad_signature"] == 0 and totals.lines_read == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not done: the signed object holds no day or time, and the logged timestamp is not "
+    "signed, so a genuine line replayed into another day's log bills that day too (issue 10)",
+)
+def test_a_line_signed_on_one_day_and_replayed_into_another_bills_only_its_own_day():
+    # Given a genuine line of the 26th, and a copy whose (unsigned) logged timestamp says the 27th
+    genuine = stamped(
+        stamp(9),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=3,
+        output_tokens=4,
+        keyring=TEST_KEYRING,
+    )
+    replayed = genuine.replace(stamp(9), stamp(9, DAY + dt.timedelta(days=1)))
+    # both pass the processor: each verifies, since nothing signed names a day
+    answer, counts = ingest.process(
+        {"records": [record(envelope([genuine, replayed]))]}, TEST_KEYRING.keys, None
+    )
+    assert counts == {"verified": 2}
+    lines = answer_lines(answer["records"][0])
+    s3 = FakeS3(
+        {
+            "usage/2026/11/26/09/a.gz": gzip.compress((lines[0] + "\n").encode()),
+            "usage/2026/11/27/09/b.gz": gzip.compress((lines[1] + "\n").encode()),
+        }
+    )
+    days = [
+        duckdb_engine.read_day(s3, "bucket", "usage/", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+        for day in (DAY, DAY + dt.timedelta(days=1))
+    ]
+    # Then the call bills its own day once, and the day it was replayed into nothing
+    assert [d.lines_counted for d in days] == [1, 0]
