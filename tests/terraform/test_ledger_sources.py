@@ -36,7 +36,9 @@ def test_every_record_goes_through_the_verifying_processor_and_nothing_else():
     # between a built-in processor and the Lambda can hand it, or the archive, the wrong shape
     processors = ARCHIVE[ARCHIVE.index("  processors = {") :][:400]
     assert re.findall(r"^    (\w+) = \{", processors, re.M) == ["Lambda"]
-    assert "LambdaArn               = var.processor_arn" in processors
+    assert "LambdaArn       = var.processor_arn" in processors
+    # Firehose's defaults (60 s, 3 retries) are not written: the provider reads them back as absent
+    assert "BufferIntervalInSeconds" not in processors and "NumberOfRetries" not in processors
     for builtin in ("Decompression", "CloudWatchLogProcessing", "AppendDelimiterToRecord"):
         assert builtin not in ARCHIVE
     # the answer (base64 in JSON) of a buffer unpacked about 8x stays under Lambda's 6 MB payload

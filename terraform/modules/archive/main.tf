@@ -18,13 +18,13 @@ locals {
   # line per line (the lines that verified) or a refusal record, so Firehose's own decompression
   # and message extraction are not configured: their order relative to a Lambda processor then
   # never matters. Buffer 0.25 MB: a gzip envelope grows about 8x when unpacked, and the answer
-  # (base64 in JSON) must stay under Lambda's 6 MB synchronous payload.
+  # (base64 in JSON) must stay under Lambda's 6 MB synchronous payload. The interval (60 s) and the
+  # retries (3) are Firehose's defaults, left unset: the provider drops default values when it
+  # reads the stream back, so setting them would show a change on every plan.
   processors = {
     Lambda = {
-      LambdaArn               = var.processor_arn
-      BufferSizeInMBs         = "0.25"
-      BufferIntervalInSeconds = "60"
-      NumberOfRetries         = "3"
+      LambdaArn       = var.processor_arn
+      BufferSizeInMBs = "0.25"
     }
   }
 }
