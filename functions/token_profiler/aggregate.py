@@ -151,9 +151,10 @@ class DayAggregate:
         # hot path: one decode that also checks the fields, nothing written per line but the sums,
         # the id set and the counters that change
         try:
-            # str.find of a multi-character key scans these JSON lines at about 1 ns a character
-            # (their characters defeat its skip table), while a one-character search is memchr:
-            # so look where the logger puts each key, check it is there, else search
+            # look where the logger puts each object (the line's first and last "{", one-character
+            # searches), check the key is there, else search for it: the searches of a signed line
+            # went from about 1.3 to 0.9 µs of CPU (a multi-character key defeats str.find's skip
+            # table on JSON text)
             start = message.find("{", 1) - _USAGE_OFFSET  # the line's first nested object
             if message[start : start + _USAGE_LEN] != _USAGE_KEY:
                 start = message.find(_USAGE_KEY)
