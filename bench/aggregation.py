@@ -22,7 +22,7 @@ from decimal import Decimal
 from itertools import islice
 
 from bench import harness
-from bench.linegen import MODELS, Truth, catalog_prices, fast_messages, generate
+from bench.linegen import MODELS, Truth, bench_keyring, catalog_prices, fast_messages, generate
 
 DAY = "2026-11-26"
 CHUNK = 100_000
@@ -34,15 +34,6 @@ def _ours():
 
     catalog = Catalog(json.loads((harness.FUNCTIONS / "token_profiler" / "catalog.json").read_text()))
     return DayAggregate, build_rows, catalog
-
-
-def _keyring():
-    """The keyring the generated lines are signed with (the bench's, never a deployment's)."""
-    from token_profiler.signing import parse_keyring
-
-    from bench.fake_bedrock import BENCH_KEYRING
-
-    return parse_keyring(BENCH_KEYRING)
 
 
 def check(agg, rows, truth: Truth) -> dict:
@@ -88,7 +79,7 @@ def run_ours(n: int, *, seed: int = 7) -> dict:
     """Throughput of our code on n lines (chunked input, timer around our code only)."""
     DayAggregate, build_rows, catalog = _ours()
     truth = Truth(DAY)
-    keyring = _keyring()
+    keyring = bench_keyring()
     # signed as invoke_model signs them: the timer includes verifying every line's HMAC
     lines = (e["message"] for e in generate(n, day=DAY, seed=seed, truth=truth, keyring=keyring))
     agg = DayAggregate(DAY, keyring.keys)
@@ -309,9 +300,12 @@ def run(
     require_baselines: bool = True,
 ) -> dict:
     notes = [
-        f"{lines:,} lines of one UTC day, 50 tenants x 10 models, powertools JSON lines of about 740 bytes; "
-        "0.5% noise lines (repeated request ids, truncated JSON, negative counts, other messages)",
-        "ours: DayAggregate.add over every line plus build_rows (pricing), timed by the clock and by CPU "
+        f"{lines:,} lines of one UTC day, 50 tenants x 10 models, powertools JSON lines of about 840 bytes "
+        "in the current usage-line schema, each signed as invoke_model signs it (HMAC-SHA256); "
+        "0.5% noise lines (repeated request ids, truncated JSON, negative counts, other messages); "
+        "the baselines read the same signed lines",
+        "ours: DayAggregate.add over every line (verifying its signature) plus build_rows (pricing), timed "
+        "by the clock and by CPU "
         f"time; input generated in chunks of {CHUNK:,} outside the timers; one thread, so one core",
     ]
     phases: dict[str, float] = {}

@@ -168,22 +168,28 @@ def _worker(path: str, directory: str) -> dict:
     day = dt.date.fromisoformat(DAY)
     files = sorted(Path(directory).glob("*.gz"))
     wall0, cpu0 = time.perf_counter(), time.process_time()
+    from token_profiler.aggregate import DayAggregate
+
+    from bench.linegen import bench_keyring
+
+    keys = bench_keyring().keys  # the generated lines are signed: both paths verify every one
     if path == "duckdb":
         from token_profiler.ledger import duckdb_engine
 
+        probe = DayAggregate(DAY, keys)
         with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
             unpacked = []
             for n, file in enumerate(files):
                 target = Path(tmp) / f"{n:05d}.ndjson"
-                target.write_bytes(archive.object_lines(file.read_bytes()))
+                # as duckdb_engine.read_day: lines verified in Python, then day.sql
+                lines = archive.object_lines(file.read_bytes())
+                target.write_bytes(duckdb_engine.verified_lines(lines, probe))
                 unpacked.append(target)
             totals = duckdb_engine.query_files(day, unpacked)
         sums, skipped, duplicates = totals.sums, totals.lines_skipped, totals.duplicates
-        read = totals.lines_read
+        read = totals.lines_read + probe.lines_rejected
     else:
-        from token_profiler.aggregate import DayAggregate
-
-        agg = DayAggregate(DAY, accept_unsigned=True)  # the generated lines are unsigned
+        agg = DayAggregate(DAY, keys)
         add = agg.add
         for file in files:
             for line in archive.object_lines(file.read_bytes()).decode().splitlines():
@@ -219,7 +225,7 @@ def run_worker(path: str, directory: Path) -> dict:
 
 
 def _correct(result: dict, truth: Truth) -> bool:
-    # the generated lines are schema version 1: every call in the standard tier, no 1-hour cache writes
+    # the generated lines are plain calls: every one in the standard tier, no 1-hour cache writes
     expected = sorted([t, m, "us-east-1", "standard", *v, 0] for (t, m), v in truth.sums.items())
     return (
         result["sums"] == expected
@@ -245,14 +251,16 @@ def run(*, lines: int = 2_000_000, seed: int = 11) -> dict:
     cost_per_call = float(truth.total_cost(catalog_prices())) / max(truth.valid, 1)
     model = capacity(sizes, results, cost_per_call)
     notes = [
-        f"{lines:,} generated usage lines of one UTC day (50 tenants x 10 models, 0.5% noise), written as "
+        f"{lines:,} generated usage lines of one UTC day (50 tenants x 10 models, 0.5% noise), signed as "
+        "invoke_model signs them, written as "
         f"{sizes['objects']} archive objects of up to {LINES_PER_OBJECT:,} lines: gzip, one log message per "
         "line (Firehose's message extraction); generated in "
         f"{generate_s} s, outside the timers",
         f"line size {sizes['bytes_per_line']} bytes, {sizes['gzip_bytes_per_line']} bytes gzip-compressed "
         "(what S3 stores and Athena scans)",
-        "each path in a fresh worker process: duckdb = unpack each object then day.sql (the DuckDB engine "
-        "without the S3 GETs), msgspec = the same objects' lines through DayAggregate.add; peak memory "
+        "each path in a fresh worker process: duckdb = unpack each object, verify its lines' signatures in "
+        "Python, then day.sql (the DuckDB engine without the S3 GETs), msgspec = the same objects' lines "
+        "through DayAggregate.add (which verifies them); peak memory "
         "is the worker's peak RSS (interpreter and libraries included)",
         "cpu seconds are the process's CPU time: DuckDB's worker threads count in it; on the shared "
         "2-core machine wall time depends on other load",

@@ -1,14 +1,18 @@
-"""Synthetic CloudWatch events carrying usage lines (design.md, schema version 1), plus the truth.
+"""Synthetic CloudWatch events carrying usage lines as invoke_model logs them today (the current
+schema version, signed with the bench's keyring), plus the truth.
 
 The generator is deterministic for a seed. Each event is shaped like a FilterLogEvents event
 (`timestamp` in epoch ms, `message` the powertools JSON line, `eventId`, `logStreamName`). The
 message carries the fields powertools' Logger adds inside Lambda (`location`, `cold_start`,
 `function_*`, `xray_trace_id`, `correlation_id`) in its compact JSON, so a line is as long as a
-real one (~740 bytes).
+real one (~840 bytes signed).
 
 A small share of lines is noise the aggregator must skip (a repeated request id, malformed JSON,
-a negative count, a different message), as a real log holds. `Truth` sums what should be counted,
-independently of the product's code, so a benchmark can check the aggregated totals.
+a negative count, a different message), as a real log holds. Every usage line is signed as
+invoke_model signs it (``token_profiler.signing.sign`` with ``bench_keyring()``), so an aggregation
+verifies each line's HMAC as production does; ``signed=False`` writes the pre-signing lines.
+`Truth` sums what should be counted, independently of the product's code, so a benchmark can
+check the aggregated totals.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+
+from bench.fake_bedrock import BENCH_KEYRING
 
 CATALOG = Path(__file__).resolve().parent.parent / "functions" / "token_profiler" / "catalog.json"
 
@@ -102,6 +108,13 @@ def catalog_prices(models: tuple[str, ...] = MODELS, region: str = REGION) -> di
     return out
 
 
+def bench_keyring():
+    """The keyring the generated lines are signed with (the bench's, never a deployment's)."""
+    from token_profiler.signing import parse_keyring
+
+    return parse_keyring(BENCH_KEYRING)
+
+
 def tenants(n: int) -> list[str]:
     return [f"tenant-{i:03d}" for i in range(1, n + 1)]
 
@@ -122,14 +135,19 @@ def generate(
     truth: Truth | None = None,
     noise: bool = True,
     keyring=None,
+    signed: bool = True,
 ) -> Iterator[dict]:
     """Yield `n` CloudWatch events of one UTC day, in time order; fill `truth` as it goes.
 
-    With a ``keyring`` (token_profiler.signing.Keyring) every token_usage object is signed, as
-    the invoke function signs it."""
+    Every token_usage object is signed as the invoke function signs it, with ``keyring``
+    (token_profiler.signing.Keyring; default ``bench_keyring()``), unless ``signed`` is False."""
+    from token_profiler import USAGE_SCHEMA_VERSION
+
     sign = None
-    if keyring is not None:
+    if signed:
         from token_profiler.signing import sign
+
+        keyring = keyring or bench_keyring()
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     start = int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
     step = 86_400_000 / max(n, 1)
@@ -174,7 +192,7 @@ def generate(
             "function_request_id": lambda_request,
             "correlation_id": request_id,
             "token_usage": {
-                "schema_version": 1,
+                "schema_version": USAGE_SCHEMA_VERSION,
                 "tenant_id": tenant,
                 "request_id": request_id,
                 "model_id": model,
@@ -210,9 +228,9 @@ def generate(
 
 
 def fast_messages(n: int, *, day: str = "2026-11-26", n_tenants: int = 50, seed: int = 7) -> Iterator[str]:
-    """Valid usage-line messages of the same shape and length as `generate`'s, several times faster
-    (string formatting instead of json.dumps): for the memory runs, where the generator itself runs
-    under tracemalloc. No noise and no truth."""
+    """Valid usage-line messages of the same shape as `generate`'s, several times faster (string
+    formatting instead of json.dumps): for the memory runs, where the generator itself runs under
+    tracemalloc. Unsigned (read as a day before SIGNED_LINES_FROM), no noise and no truth."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     start = int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
     step = 86_400_000 / max(n, 1)
@@ -227,7 +245,7 @@ def fast_messages(n: int, *, day: str = "2026-11-26", n_tenants: int = 50, seed:
         + '","function_request_id":"%s","correlation_id":"%s",'
     )
     usage = (
-        '"token_usage":{"schema_version":1,"tenant_id":"%s","request_id":"%s","model_id":"%s",'
+        '"token_usage":{"schema_version":2,"tenant_id":"%s","request_id":"%s","model_id":"%s",'
         '"region":"' + REGION + '","input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":0,'
         '"cache_write_input_tokens":0,"latency_ms":%d},"xray_trace_id":"1-%08x-%024x"}'
     )

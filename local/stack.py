@@ -61,15 +61,40 @@ OPENAPI_FILE = REPO / "docs" / "openapi.json"
 LAMBDA_API_PREFIX = CONTROL_PREFIX + "lambda"
 
 
-def start_moto(port: int, log_file: Path) -> subprocess.Popen:
+def start_moto(port: int, log_file: Path, lambda_endpoint: str | None = None) -> subprocess.Popen:
+    """moto on loopback; with ``lambda_endpoint``, its Firehose runs Lambda processors through the
+    stack's Invoke API (local.firehose_processing), as Firehose does and moto does not."""
+    processing = (
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from local.firehose_processing import install\n"
+        f"install({lambda_endpoint!r})\n"
+        if lambda_endpoint
+        else ""
+    )
     code = (
         "import ctypes, os, signal, sys\n"
         "ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
+        f"{processing}"
         "from moto.server import main\n"
         f"main(['-H', '{HOST}', '-p', '{port}'])\n"
     )
     log = log_file.open("ab")
     return subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+
+def stream_processors(firehose: Any) -> set[str]:
+    """The Lambda processors of the account's Firehose streams (read back, as the routes are)."""
+    from local.firehose_processing import lambda_processor
+
+    arns = set()
+    for name in firehose.list_delivery_streams().get("DeliveryStreamNames", []):
+        description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+        for destination in description.get("Destinations", []):
+            extended = destination.get("ExtendedS3DestinationDescription") or {}
+            arn = lambda_processor(extended.get("ProcessingConfiguration"))
+            if arn:
+                arns.add(arn)
+    return arns
 
 
 def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
@@ -155,7 +180,9 @@ class LocalStack:
         os.environ.update(CREDENTIALS)
 
         self.say(f"moto server        {self.aws_url}")
-        self.moto = start_moto(self.ports.aws, self.state_dir / "moto.log")
+        self.moto = start_moto(
+            self.ports.aws, self.state_dir / "moto.log", f"http://{HOST}:{self.ports.api}{LAMBDA_API_PREFIX}"
+        )
         wait_http(f"{self.aws_url}/moto-api/data.json", 30, self.moto)
 
         emulator = make_emulator(self.ports.bedrock)
@@ -196,6 +223,8 @@ class LocalStack:
         }
         self.schedules = read_schedules(self.client("scheduler", region))
         function_arns |= {s.function_arn for s in self.schedules if ":function:" in s.function_arn}
+        # the archive stream's processor, which moto's Firehose calls back through the Invoke API
+        function_arns |= stream_processors(self.client("firehose", region))
         for arn in sorted(function_arns):
             spec = read_function(lam, arn, dist)
             self.pools[arn] = FunctionPool(spec, self.state_dir / "lambda", base_env, sink, self.concurrency)

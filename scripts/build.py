@@ -45,6 +45,7 @@ FUNCTIONS = (
     "tenant_status",
     "focus_export",
     "statements",
+    "archive_verify",
 )
 DOMAIN_PACKAGE = "token_profiler"
 PYTHON_VERSION = "3.12"

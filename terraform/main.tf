@@ -30,7 +30,7 @@ locals {
   # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
   plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export", "statements"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export", "statements", "archive_verify"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -286,8 +286,21 @@ locals {
     }
   }
 
+  # The archive stream's processor: verifies every usage line before Firehose writes it (Firehose
+  # invokes it with the archive module's role; it has no route and no trigger of its own).
+  ingest_functions = {
+    archive_verify = {
+      description = "Verifies each usage line's signature before the archive stream writes it"
+      timeout     = 120
+      memory_size = 512
+      route       = null
+      environment = { USAGE_SIGNING_SECRET = module.signing.secret_arn, SIGNED_LINES_FROM = var.signed_lines_from }
+      statements  = [local.read_signing_key]
+    }
+  }
+
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = merge(local.plan_functions, local.focus_functions, local.statement_functions, {
+  functions = merge(local.plan_functions, local.focus_functions, local.statement_functions, local.ingest_functions, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
@@ -659,6 +672,7 @@ module "archive" {
   bucket_name         = "${local.bucket_prefix}-archive-${local.account_id}"
   log_group_name      = module.functions.log_group_names["invoke_model"]
   filter_pattern      = "\"TOKEN_USAGE\""
+  processor_arn       = module.functions.function_arns["archive_verify"]
   retention_days      = var.archive_retention_days
   object_lock_enabled = var.archive_object_lock
   force_destroy       = var.force_destroy

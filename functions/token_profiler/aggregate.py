@@ -30,6 +30,7 @@ that verified; anything else goes to the checked path, which re-encodes the deco
 from __future__ import annotations
 
 import datetime as dt
+from binascii import b2a_base64
 from collections.abc import Mapping
 from hmac import compare_digest
 from json import JSONDecoder, loads
@@ -37,7 +38,7 @@ from typing import Annotated, Any, Literal
 
 from token_profiler import USAGE_MARKER, money
 from token_profiler.prices import PRICE_COLUMNS, TIERS, Catalog, Price, price_columns
-from token_profiler.signing import MISSING_SIGNATURE, REASONS, KeyedMac, check
+from token_profiler.signing import MISSING_SIGNATURE, REASONS, URLSAFE, KeyedMac, check
 
 # Schema versions read: 1 (before the cache-duration and tier fields) and 2 (usage.py writes it).
 READ_VERSIONS = (1, 2)
@@ -59,7 +60,13 @@ _raw_decode = JSONDecoder().raw_decode
 # The signature the signer appends as the object's last field; a key id never needs escaping.
 _SIG_KEY = ',"sig":{"kid":"'
 _SIG_KID_END = '","mac":"'
+_USAGE_LEN = len(_USAGE_KEY)
+_SIG_LEN = len(_SIG_KEY)
+_SIG_OFFSET = _SIG_KEY.index("{")
 _SIG_END = '"}}'
+_SIG_KID_LEN = len(_SIG_KID_END)
+_SIG_END_LEN = len(_SIG_END)
+_MAC_LEN = 43  # base64url of a SHA-256 digest, unpadded (signing.mac)
 
 if msgspec is not None:
     _Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -135,7 +142,8 @@ class DayAggregate:
         self.timed_out = 0  # counted lines marked timed_out (their tokens are bounds)
         self.rejected: dict[str, int] = dict.fromkeys(REASONS, 0)
         self.keys: Mapping[str, bytes] = keys or {}
-        self.macs = {kid: KeyedMac(key) for kid, key in self.keys.items()}
+        # per key id, its HMAC's precomputed (inner, outer) states (signing.KeyedMac.pads)
+        self.macs = {kid: KeyedMac(key).pads() for kid, key in self.keys.items()}
         self.accept_unsigned = accept_unsigned
 
     def _add_fast(self, message: str) -> bool:
@@ -143,25 +151,44 @@ class DayAggregate:
         # hot path: one decode that also checks the fields, nothing written per line but the sums,
         # the id set and the counters that change
         try:
-            start = message.find(_USAGE_KEY)
+            # look where the logger puts each object (the line's first and last "{", one-character
+            # searches), check the key is there, else search for it: the searches of a signed line
+            # went from about 1.3 to 0.9 µs of CPU (a multi-character key defeats str.find's skip
+            # table on JSON text)
+            start = message.find("{", 1) - _USAGE_OFFSET  # the line's first nested object
+            if message[start : start + _USAGE_LEN] != _USAGE_KEY:
+                start = message.find(_USAGE_KEY)
             if start > 0 and message[0] == "{" and _MARKER in message:
                 begin = start + _USAGE_OFFSET
-                cut = message.find(_SIG_KEY, begin)
+                cut = message.rfind("{") - _SIG_OFFSET  # the signature is the line's last object
+                if cut <= begin or message[cut : cut + _SIG_LEN] != _SIG_KEY:
+                    cut = message.find(_SIG_KEY, begin)
                 if cut > 0:
                     # Signed: the bytes before ',"sig"' plus "}" are the canonical text if the line
                     # is as the signer logged it; they are decoded only when their MAC verifies.
-                    kid_at = cut + len(_SIG_KEY)
-                    kid_end = message.find(_SIG_KID_END, kid_at)
-                    keyed = self.macs.get(message[kid_at:kid_end]) if kid_end > 0 else None
-                    mac_at = kid_end + len(_SIG_KID_END)
-                    mac_end = message.find(_SIG_END, mac_at)
-                    body = message[begin:cut] + "}"
+                    kid_at = cut + _SIG_LEN
+                    kid_end = message.find('"', kid_at)  # a key id has no quote (signing._KID)
+                    pads = self.macs.get(message[kid_at:kid_end])
+                    mac_at = kid_end + _SIG_KID_LEN
+                    mac_end = mac_at + _MAC_LEN  # a MAC is 43 base64url characters, then '"}}'
                     if (
-                        keyed is not None
-                        and mac_end > 0
-                        and compare_digest(keyed(body.encode()), message[mac_at:mac_end])
+                        pads is not None
+                        and message[kid_end:mac_at] == _SIG_KID_END
+                        and message[mac_end : mac_end + _SIG_END_LEN] == _SIG_END
                     ):
-                        usage = _decode_usage(body)
+                        body = (message[begin:cut] + "}").encode()
+                        # HMAC-SHA256 inline (signing.KeyedMac): no Python call per line
+                        inner = pads[0].copy()
+                        inner.update(body)
+                        outer = pads[1].copy()
+                        outer.update(inner.digest())
+                        # the digest's base64url with its one "=" against the line's unpadded text
+                        got = b2a_base64(outer.digest(), newline=False).translate(URLSAFE)
+                        usage = (
+                            _decode_usage(body)
+                            if compare_digest(got, message[mac_at:mac_end].encode() + b"=")
+                            else None
+                        )
                     else:
                         usage = None
                 elif self.accept_unsigned:

@@ -24,6 +24,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "tenant_status": ("PLANS_TABLE",),
     "focus_export": ("S3_BUCKET", "TABLE_NAME", "FOCUS_PROVIDER_NAME"),
     "statements": ("TABLE_NAME", "S3_BUCKET"),
+    "archive_verify": ("USAGE_SIGNING_SECRET",),
 }
 
 TRUE = {"1", "true", "yes", "on"}

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import boto3
 import pytest
+from token_profiler.ledger import archive
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +84,24 @@ def test_forged_lines_bill_nothing_and_are_reported(e2e):
     # and the three forged lines are reported as rejected (other tests forge nothing)
     rejected = summary["rejected"]
     assert rejected["bad_signature"] >= 2 and rejected["missing_signature"] >= 1, rejected
+
+    # And the archive holds none of the forged lines: the stream's processor wrote a refusal record
+    # (reason and timestamp only) in place of each, next to the tenant's real line
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=e2e.outputs["aws_endpoint_url"],
+        region_name=e2e.outputs["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    bucket, archived = e2e.outputs["archive_bucket"], []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="usage/"):
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            archived += archive.object_lines(body).decode().splitlines()
+    mine = [json.loads(x)["token_usage"] for x in archived if f'"{tenant}' in x and "TOKEN_USAGE" in x]
+    assert [(u["tenant_id"], u["input_tokens"]) for u in mine] == [(tenant, usage["input_tokens"])]
+    refusals = [json.loads(x) for x in archived if "USAGE_LINE_REFUSED" in x]
+    stamp = line["timestamp"]
+    reasons = sorted(r["reason"] for r in refusals if r["timestamp"] == stamp)
+    assert reasons.count("bad_signature") >= 2 and "missing_signature" in reasons, refusals

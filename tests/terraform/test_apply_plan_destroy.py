@@ -194,9 +194,11 @@ def test_functions_are_configured_as_designed(run):
         assert config["Handler"] == "index.lambda_handler"
         assert config["VpcConfig"]["SubnetIds"], key
         assert config["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == key
-        # statements also runs the month-close schedule (every tenant's files): its API calls are
-        # short, and an on-demand run of every tenant that outlasts API Gateway still completes
-        if key not in ("cost_tracking", "focus_export", "statements"):  # the others behind API Gateway
+        if key == "archive_verify":  # Firehose's processor: Firehose waits at most 5 minutes for it
+            assert config["Timeout"] <= 300, key
+        elif key not in ("cost_tracking", "focus_export", "statements"):  # the others behind API Gateway
+            # statements also runs the month-close schedule (every tenant's files): its API calls are
+            # short, and an on-demand run of every tenant that outlasts API Gateway still completes
             assert config["Timeout"] < 29, (
                 f"{key}: timeout {config['Timeout']} s is not below API Gateway's 29 s"
             )

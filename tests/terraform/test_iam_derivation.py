@@ -94,6 +94,8 @@ def test_the_real_functions_need_what_docs_say():
     }
     assert derive_actions("tenant_plan") == {"dynamodb:GetItem", "dynamodb:PutItem"}
     assert derive_actions("tenant_status") == {"dynamodb:GetItem", "dynamodb:Scan"}
+    # the archive's processor reads the keyring, and nothing else
+    assert derive_actions("archive_verify") == {"secretsmanager:GetSecretValue"}
     aggregation = {
         "logs:FilterLogEvents",
         "dynamodb:BatchWriteItem",

@@ -13,7 +13,9 @@ import pytest
 from token_profiler import logs, settings
 from token_profiler.ledger import archive, duckdb_engine
 
-from scripts import tf
+from scripts import build, tf
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.terraform
 
@@ -28,12 +30,40 @@ def test_the_subscription_filter_selects_what_the_logs_engine_selects():
     assert json.loads(pattern) == logs.FILTER_PATTERN
 
 
-def test_firehose_unpacks_the_envelopes_into_one_message_per_line():
-    # without these, AWS writes gzip envelopes, which Athena's line table cannot read
-    assert re.search(r'Decompression\s*=\s*\{\s*CompressionFormat\s*=\s*"GZIP"\s*\}', ARCHIVE)
-    assert re.search(r'CloudWatchLogProcessing\s*=\s*\{\s*DataMessageExtraction\s*=\s*"true"\s*\}', ARCHIVE)
-    assert "AppendDelimiterToRecord" in ARCHIVE
+def test_every_record_goes_through_the_verifying_processor_and_nothing_else():
+    # the stream's one processor is the verifying Lambda; Firehose's decompression and message
+    # extraction are not configured (the processor unpacks the envelopes itself), so no order
+    # between a built-in processor and the Lambda can hand it, or the archive, the wrong shape
+    processors = ARCHIVE[ARCHIVE.index("  processors = {") :][:400]
+    assert re.findall(r"^    (\w+) = \{", processors, re.M) == ["Lambda"]
+    assert "LambdaArn       = var.processor_arn" in processors
+    # Firehose's defaults (60 s, 3 retries) are not written: the provider reads them back as absent
+    assert "BufferIntervalInSeconds" not in processors and "NumberOfRetries" not in processors
+    for builtin in ("Decompression", "CloudWatchLogProcessing", "AppendDelimiterToRecord"):
+        assert builtin not in ARCHIVE
+    # the answer (base64 in JSON) of a buffer unpacked about 8x stays under Lambda's 6 MB payload
+    size = float(re.search(r'BufferSizeInMBs\s*=\s*"([0-9.]+)"', processors).group(1))
+    assert size >= 0.2 and size * 8 * 4 / 3 < 6
     assert re.search(r'compression_format\s*=\s*"GZIP"', ARCHIVE)
+    # the processor is the archive_verify function, built and deployed with the others
+    assert 'processor_arn       = module.functions.function_arns["archive_verify"]' in MAIN
+    assert "archive_verify" in build.FUNCTIONS
+    assert "ingest.process(" in (ROOT / "functions" / "archive_verify" / "index.py").read_text()
+
+
+def test_firehose_may_invoke_the_processor_and_nothing_more():
+    statement = ARCHIVE[ARCHIVE.index('sid       = "InvokeVerifyingProcessor"') :][:300]
+    assert 'actions   = ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"]' in statement
+    assert 'resources = [var.processor_arn, "${var.processor_arn}:*"]' in statement
+    assert ARCHIVE.count("lambda:") == 2
+
+
+def test_the_processor_verifies_with_the_aggregators_keyring_and_switch_over_day():
+    block = MAIN[MAIN.index("    archive_verify = {") :][:600]
+    assert "USAGE_SIGNING_SECRET = module.signing.secret_arn" in block
+    assert "SIGNED_LINES_FROM = var.signed_lines_from" in block
+    assert "statements  = [local.read_signing_key]" in block
+    assert "route       = null" in block  # Firehose invokes it; no API route, no schedule
 
 
 def test_partitions_are_named_the_way_the_reader_lists_them():

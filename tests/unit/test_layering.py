@@ -39,6 +39,7 @@ def test_handlers_are_thin():
         "tenant_status",
         "focus_export",
         "statements",
+        "archive_verify",
     ):
         source = (FUNCTIONS / key / "index.py").read_text()
         assert "def lambda_handler(event, context):" in source

@@ -18,10 +18,10 @@ from botocore.stub import Stubber
 from token_profiler import settings as settings_module
 from token_profiler.aggregate import DayAggregate
 from token_profiler.errors import ConfigError
-from token_profiler.ledger import DayTotals, archive, athena_engine, day_sql, duckdb_engine
+from token_profiler.ledger import DayTotals, archive, athena_engine, day_sql, duckdb_engine, refused_sql
 from token_profiler.signing import Keyring
 
-from bench.linegen import Truth, generate
+from bench.linegen import Truth, bench_keyring, generate
 from tests.support.usage_lines import TEST_KEYRING, usage_line
 
 pytestmark = pytest.mark.unit
@@ -68,7 +68,7 @@ def test_duckdb_counts_a_generated_day_exactly(tmp_path, shape):
     assert (totals.lines_skipped, totals.duplicates) == (truth.skipped, truth.duplicates)
     assert totals.lines_read == truth.lines == 6000
     # and the Python aggregator over the same messages agrees line for line
-    agg = DayAggregate(DAY.isoformat(), accept_unsigned=True)  # unsigned lines, as day.sql reads them
+    agg = DayAggregate(DAY.isoformat(), bench_keyring().keys)  # the generator signs its lines
     for message in messages:
         agg.add(message)
     assert agg.sums == totals.sums
@@ -329,15 +329,18 @@ def test_the_duckdb_engine_bills_only_lines_that_verify(accept_unsigned):
     assert totals.lines_read == agg.lines_read == 3
 
 
-def test_the_athena_engine_refuses_a_day_that_requires_signatures():
+def test_the_athena_engine_reads_a_day_that_requires_signatures_without_any_key(monkeypatch):
+    # Given the Athena engine's reader (the archive's lines were verified at ingestion)
     class Settings:
         athena_workgroup, glue_database, glue_table = "wg", "demo_usage", "usage_lines"
 
-    calls = []
-    read = athena_engine.reader(Settings, lambda name: calls.append(name) or object())
-    with pytest.raises(ConfigError, match="LEDGER_ENGINE athena cannot verify signed usage lines"):
-        read(DAY, TEST_KEYRING.keys, False)
-    assert calls == ["athena"]  # the client only; no query was started
+    seen = []
+    monkeypatch.setattr(athena_engine, "read_day", lambda *args, **kw: seen.append(args) or "totals")
+    read = athena_engine.reader(Settings, lambda name: name)
+    # When it reads a day on which signatures are required
+    assert read(DAY, TEST_KEYRING.keys, False) == "totals"
+    # Then it queries the day, and no key is among what it passes on
+    assert seen == [("athena", "wg", "demo_usage", "usage_lines", DAY)]
 
 
 # -- Athena -----------------------------------------------------------------------------------
@@ -383,20 +386,22 @@ def execution(state, reason=None):
     return {"QueryExecution": {"QueryExecutionId": "q1", "Status": status}}
 
 
-def test_athena_engine_sends_day_sql_polls_and_reads_every_page():
+def test_athena_engine_sends_day_sql_and_refused_sql_polls_and_reads_every_page():
     client = athena_client()
     stub = Stubber(client)
-    expected_sql = day_sql(athena_engine.source("demo_usage", "usage_lines", DAY))
-    stub.add_response(
-        "start_query_execution",
-        {"QueryExecutionId": "q1"},
-        {
-            "QueryString": expected_sql,
-            "QueryExecutionContext": {"Database": "demo_usage"},
-            "WorkGroup": "demo_usage",
-            "ExecutionParameters": ["'2026-11-26'"],
-        },
-    )
+    source = athena_engine.source("demo_usage", "usage_lines", DAY)
+    for query_id, sql in (("q1", day_sql(source)), ("q2", refused_sql(source))):
+        stub.add_response(
+            "start_query_execution",
+            {"QueryExecutionId": query_id},
+            {
+                # the query text and its one parameter, the day: nothing else, and never a key
+                "QueryString": sql,
+                "QueryExecutionContext": {"Database": "demo_usage"},
+                "WorkGroup": "demo_usage",
+                "ExecutionParameters": ["'2026-11-26'"],
+            },
+        )
     stub.add_response("get_query_execution", execution("QUEUED"), {"QueryExecutionId": "q1"})
     stub.add_response("get_query_execution", execution("RUNNING"), {"QueryExecutionId": "q1"})
     stub.add_response("get_query_execution", execution("SUCCEEDED"), {"QueryExecutionId": "q1"})
@@ -419,6 +424,9 @@ def test_athena_engine_sends_day_sql_polls_and_reads_every_page():
         ),
         {"QueryExecutionId": "q1", "NextToken": "n1"},
     )
+    stub.add_response("get_query_execution", execution("SUCCEEDED"), {"QueryExecutionId": "q2"})
+    refusals = [["bad_signature", "2"], ["skipped", "1"], ["unknown_key", "4"]]
+    stub.add_response("get_query_results", result_page(refusals, header=True), {"QueryExecutionId": "q2"})
     sleeps = []
     with stub:
         totals = athena_engine.read_day(
@@ -429,7 +437,9 @@ def test_athena_engine_sends_day_sql_polls_and_reads_every_page():
         ("t1", "m", "us-east-1", "standard"): [10, 20, 0, 0, 2, 0],
         ("t2", "m", "", "priority"): [5, 6, 7, 8, 1, 3],
     }
-    assert (totals.duplicates, totals.lines_skipped, totals.lines_read) == (1, 3, 7)
+    # the refusals: reasons of signing.REASONS are rejected, "skipped" joins day.sql's skipped
+    assert totals.rejected == {"bad_signature": 2, "missing_signature": 0, "unknown_key": 4}
+    assert (totals.duplicates, totals.lines_skipped, totals.lines_read) == (1, 3 + 1, 7 + 1 + 6)
     assert sleeps == [0.2, 0.4]  # backing off between polls
 
 

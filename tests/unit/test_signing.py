@@ -280,3 +280,66 @@ def test_the_precomputed_mac_equals_the_standard_librarys(key_length):
     for data in (b"", b"x", "é".encode() * 200, bytes(range(256)) * 3):
         want = hmac.new(key, data, hashlib.sha256).digest()
         assert keyed(data) == base64.urlsafe_b64encode(want).decode().rstrip("=") == signing.mac(key, data)
+
+
+def _answers(message: str, keys=TEST_KEYRING.keys):
+    """The fast and the checked path's answer and final state for one line."""
+    fast, checked = both(keys)
+    answers = (fast.add(message), checked.add(message))
+    state = (fast.sums, fast.rejected, fast.lines_skipped)
+    assert state == (checked.sums, checked.rejected, checked.lines_skipped), repr(message)
+    return answers, fast
+
+
+def _wrapped(message: str, before: str = "", after: str = "") -> str:
+    """``message`` with raw JSON fields added before its token_usage and after its last field."""
+    at = message.index('"token_usage":')
+    out = message[:at] + before + message[at:]
+    return out[:-1] + after + "}"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # an object before token_usage: the line's first nested object is not the usage
+        ('"ctx":{"a":1},', ""),
+        # an object after the signature: the line's last object is not the signature
+        ("", ',"xray":{"b":2}'),
+        # a later field that spells the signature's key: its last "{" is not this line's signature
+        ("", ',"x":{"y":1,"sig":{"kid":"test-2","mac":"' + "A" * 43 + '"}}'),
+        ("", ',"x":{"y":1,"sig":{"kid":"nope","mac":"A"}}'),
+    ],
+)
+def test_a_signed_line_among_other_objects_is_billed_by_both_paths(before, after):
+    # Given a genuine signed line, with other objects around its token_usage
+    message = _wrapped(signed(), before, after)
+    # When both paths read it, Then both bill it once, the same way
+    (fast_answer, checked_answer), fast = _answers(message)
+    assert fast_answer is checked_answer is True
+    assert fast.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda mac: mac + "=",  # padded
+        lambda mac: mac + "A",  # one character more
+        lambda mac: mac[:-1],  # one character less
+        lambda mac: mac[:-1] + '\\"',  # an escaped quote where the last character was
+        lambda mac: mac.replace(mac[5], "+" if mac[5] != "+" else "/"),  # base64, not base64url
+    ],
+)
+def test_a_mac_of_the_wrong_length_or_alphabet_is_rejected_by_both_paths(edit):
+    message = signed()
+    mac = json.loads(message)["token_usage"]["sig"]["mac"]
+    (fast_answer, checked_answer), fast = _answers(message.replace(mac, edit(mac)))
+    assert fast_answer is checked_answer is False
+    assert fast.rejected[signing.BAD_SIGNATURE] == 1 and not fast.sums
+
+
+@pytest.mark.parametrize("kid", ['test-2\\"', "test-", "test-22", ""])
+def test_a_key_id_that_is_not_exactly_a_known_one_is_not_trusted(kid):
+    message = signed().replace('"kid":"test-2"', f'"kid":"{kid}"')
+    (fast_answer, checked_answer), fast = _answers(message)
+    assert fast_answer is checked_answer is False
+    assert fast.rejected[signing.UNKNOWN_KEY] == 1 and not fast.sums

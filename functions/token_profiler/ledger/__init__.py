@@ -10,15 +10,18 @@ Three engines read a day and give the same ``DayTotals`` (``build_rows`` prices 
 - ``athena``: the same ``day.sql`` run by Athena over the Glue table of the archive. Any size.
 
 Signed usage lines (``token_profiler.signing``) are verified before de-duplication whatever the
-engine, or the engine refuses to run:
+engine:
 
 - ``logs``: ``DayAggregate`` verifies each line before it takes a request id.
-- ``duckdb``: each archived line of the day is verified in Python (``signing.check`` through a
-  ``DayAggregate`` probe) before it is handed to ``day.sql``; a line that fails never reaches the
-  SQL, so it can never displace one that passes, and it is counted in ``rejected``.
-- ``athena``: ``day.sql`` does not verify signatures yet, so the engine refuses (``ConfigError``)
-  any day on which unsigned lines are not accepted (from ``SIGNED_LINES_FROM`` on, or every day
-  when it is empty). It never bills an unverified line on a day that requires signatures.
+- at ingestion: the archive's Firehose stream runs every record through the verifying processor
+  (``ingest``, functions/archive_verify) before it writes it, so the archive holds the lines that
+  verified and a refusal record (reason only) for each one that did not. Only Firehose writes there.
+- ``athena``: trusts the archive (its ledger prefix holds verified lines only) and counts the
+  refusals with ``refused.sql``; it holds no key and never sends one anywhere.
+- ``duckdb``: counts the refusals the same way, and verifies every archived line again in Python
+  (``signing.check`` through a ``DayAggregate`` probe) before ``day.sql``, so it also reads an
+  archive written without the processor (moto without the local stack, objects from before it)
+  safely: a line that fails never reaches the SQL and never displaces one that passes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from token_profiler.signing import REASONS
 
 ENGINES = ("logs", "duckdb", "athena")
 DAY_SQL = (Path(__file__).with_name("day.sql")).read_text(encoding="utf-8")
+REFUSED_SQL = (Path(__file__).with_name("refused.sql")).read_text(encoding="utf-8")
 
 
 @dataclass
@@ -69,6 +73,21 @@ class DayTotals:
             int(invocations),
             int(cw1h),
         ]
+
+    def add_refusals(self, rows) -> None:
+        """The rows of ``refused.sql`` (reason, lines): the ingestion processor's refusals, counted
+        as the aggregator counts what it does not bill (a reason of ``signing.REASONS`` is
+        ``rejected``, anything else, ``skipped``)."""
+        for reason, lines in rows:
+            if reason in self.rejected:
+                self.rejected[reason] += int(lines)
+            else:
+                self.lines_skipped += int(lines)
+
+
+def refused_sql(source: str) -> str:
+    """``refused.sql`` reading from ``source``, as ``day_sql``."""
+    return REFUSED_SQL.replace("{source}", source)
 
 
 def day_sql(source: str) -> str:

@@ -1,5 +1,10 @@
 """The Athena engine: ``day.sql`` run by Athena over the archive's Glue table, in its workgroup.
 
+Signatures were verified at ingestion (``token_profiler.ledger.ingest``, the archive stream's
+processor): the archive's ledger prefix holds only lines that verified, and a refusal record for
+each line that did not, which ``refused.sql`` counts. No key reaches a query, its parameters or
+Athena's query history: the engine holds none.
+
 The workgroup holds the result location and the bytes-scanned cutoff (Terraform, modules/analytics);
 the table's partitions are projected from the key layout, so the query names the day's hours and
 Athena reads only those prefixes.
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from token_profiler.errors import ConfigError
-from token_profiler.ledger import DayTotals, archive, day_sql
+from token_profiler.ledger import DayTotals, archive, day_sql, refused_sql
 
 _NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
@@ -35,9 +40,10 @@ def source(database: str, table: str, day: dt.date) -> str:
     return f"(SELECT line FROM {relation} WHERE \"hour\" BETWEEN '{hours[0]}' AND '{hours[-1]}')"  # noqa: S608
 
 
-def start(athena: Any, workgroup: str, database: str, table: str, day: dt.date) -> str:
+def start(athena: Any, workgroup: str, database: str, table: str, day: dt.date, sql=day_sql) -> str:
+    """Start ``sql`` (day_sql or refused_sql) over the day's partitions; its query id."""
     answer = athena.start_query_execution(
-        QueryString=day_sql(source(database, table, day)),
+        QueryString=sql(source(database, table, day)),
         QueryExecutionContext={"Database": database},
         WorkGroup=workgroup,
         ExecutionParameters=[f"'{day.isoformat()}'"],
@@ -69,9 +75,8 @@ def _value(cell: dict) -> str | None:
     return cell.get("VarCharValue")
 
 
-def results(athena: Any, query_id: str, day: dt.date) -> DayTotals:
-    """The grouped rows (all pages; the first row of the first page is the header)."""
-    totals = DayTotals(day=day.isoformat())
+def _rows(athena: Any, query_id: str):
+    """The result rows' cells (all pages; the first row of the first page is the header)."""
     kwargs = {"QueryExecutionId": query_id}
     first = True
     while True:
@@ -80,32 +85,39 @@ def results(athena: Any, query_id: str, day: dt.date) -> DayTotals:
         if first:
             rows, first = rows[1:], False
         for row in rows:
-            cells = [_value(cell) for cell in row["Data"]]
-            tenant, model_id, region, tier = cells[:4]
-            totals.add_row((tenant, model_id, region, tier, *(int(c or 0) for c in cells[4:])))
+            yield [_value(cell) for cell in row["Data"]]
         token = page.get("NextToken")
         if not token:
-            return totals
+            return
         kwargs["NextToken"] = token
 
 
+def results(athena: Any, query_id: str, day: dt.date) -> DayTotals:
+    """The grouped rows of day.sql."""
+    totals = DayTotals(day=day.isoformat())
+    for cells in _rows(athena, query_id):
+        tenant, model_id, region, tier = cells[:4]
+        totals.add_row((tenant, model_id, region, tier, *(int(c or 0) for c in cells[4:])))
+    return totals
+
+
 def read_day(athena: Any, workgroup: str, database: str, table: str, day: dt.date, **wait_args) -> DayTotals:
-    query_id = start(athena, workgroup, database, table, day)
-    wait(athena, query_id, **wait_args)
-    return results(athena, query_id, day)
+    """day.sql and refused.sql over the day, both started before either is waited for."""
+    day_query = start(athena, workgroup, database, table, day)
+    refused_query = start(athena, workgroup, database, table, day, sql=refused_sql)
+    wait(athena, day_query, **wait_args)
+    totals = results(athena, day_query, day)
+    wait(athena, refused_query, **wait_args)
+    totals.add_refusals((reason, int(lines or 0)) for reason, lines in _rows(athena, refused_query))
+    return totals
 
 
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     athena = client("athena")
 
     def read(day: dt.date, keys: Any, accept_unsigned: bool) -> DayTotals:
-        # day.sql does not verify usage-line signatures yet: rather than bill unverified lines,
-        # refuse every day on which signatures are required
-        if not accept_unsigned:
-            raise ConfigError(
-                f"LEDGER_ENGINE athena cannot verify signed usage lines yet and {day.isoformat()} "
-                "requires them (SIGNED_LINES_FROM): use LEDGER_ENGINE logs"
-            )
+        # keys and accept_unsigned were applied at ingestion, with the same rules and the same
+        # SIGNED_LINES_FROM: the archive holds verified lines and refusal records only
         return read_day(athena, settings.athena_workgroup, settings.glue_database, settings.glue_table, day)
 
     return read

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from token_profiler.aggregate import DayAggregate
-from token_profiler.ledger import DayTotals, archive, day_sql
+from token_profiler.ledger import DayTotals, archive, day_sql, refused_sql
 
 # The Trino functions day.sql uses that DuckDB names differently.
 TRINO_MACROS = (
@@ -38,7 +38,8 @@ def connect(threads: int | None = None) -> Any:
 
 
 def query_files(day: dt.date, files: Iterable[Path], connection: Any = None) -> DayTotals:
-    """Run day.sql over newline-delimited message files."""
+    """Run day.sql, and refused.sql (the ingestion processor's refusals), over newline-delimited
+    message files."""
     totals = DayTotals(day=day.isoformat())
     paths = [str(path) for path in files]
     if not paths:
@@ -55,6 +56,7 @@ def query_files(day: dt.date, files: Iterable[Path], connection: Any = None) -> 
     connection.execute(view)
     for row in connection.execute(day_sql("usage_lines"), [day.isoformat()]).fetchall():
         totals.add_row(row)
+    totals.add_refusals(connection.execute(refused_sql("usage_lines"), [day.isoformat()]).fetchall())
     return totals
 
 
@@ -88,7 +90,8 @@ def read_day(
     keys: Mapping[str, bytes] | None,
     accept_unsigned: bool,
 ) -> DayTotals:
-    """The day's totals over verified lines: signatures are checked in Python before day.sql."""
+    """The day's totals over verified lines: signatures are checked in Python before day.sql (again,
+    where the ingestion processor checked them already), and the processor's refusals counted."""
     probe = DayAggregate(day.isoformat(), keys, accept_unsigned=accept_unsigned)
     with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
         files = []
@@ -100,7 +103,9 @@ def read_day(
                 path.write_bytes(data)
                 files.append(path)
         totals = query_files(day, files, connection)
-    totals.rejected = dict(probe.rejected)
+    # refused at ingestion (refused.sql) plus refused here (an archive written without the processor)
+    for reason, count in probe.rejected.items():
+        totals.rejected[reason] += count
     # day.sql does not sum timed_out: the probe counts it over the verified, first-seen lines
     totals.timed_out = probe.timed_out
     return totals

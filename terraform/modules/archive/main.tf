@@ -1,7 +1,9 @@
 # The usage archive: the invoke function's usage lines, and nothing else, copied by a CloudWatch
-# Logs subscription filter into a Firehose stream, which writes gzip objects to a versioned S3
-# bucket under usage/YYYY/MM/DD/HH/ (UTC hour of arrival). Two roles: CloudWatch Logs may only
-# put records into this stream; Firehose may only write into this bucket's prefixes.
+# Logs subscription filter into a Firehose stream, which runs every record through the verifying
+# processor and writes gzip objects to a versioned S3 bucket under usage/YYYY/MM/DD/HH/ (UTC hour
+# of arrival). Two roles: CloudWatch Logs may only put records into this stream; Firehose may only
+# invoke the processor and write into this bucket's prefixes. The bucket's policy lets no one else
+# put an object, so everything under the prefix passed the processor: the trust boundary.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -11,13 +13,19 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   logs_arn   = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}"
 
-  # Decompress the CloudWatch Logs envelope, keep each event's message, one per line: the objects
-  # are then plain JSON lines that Athena reads as they are. moto stores the processors but does not
-  # run them (it writes the gzip envelopes), so the reader accepts those too.
+  # One processor: the verifying Lambda (functions/archive_verify, token_profiler.ledger.ingest).
+  # It unpacks the gzip CloudWatch Logs envelope itself and answers each record with one usage
+  # line per line (the lines that verified) or a refusal record, so Firehose's own decompression
+  # and message extraction are not configured: their order relative to a Lambda processor then
+  # never matters. Buffer 0.25 MB: a gzip envelope grows about 8x when unpacked, and the answer
+  # (base64 in JSON) must stay under Lambda's 6 MB synchronous payload. The interval (60 s) and the
+  # retries (3) are Firehose's defaults, left unset: the provider drops default values when it
+  # reads the stream back, so setting them would show a change on every plan.
   processors = {
-    Decompression           = { CompressionFormat = "GZIP" }
-    CloudWatchLogProcessing = { DataMessageExtraction = "true" }
-    AppendDelimiterToRecord = {}
+    Lambda = {
+      LambdaArn       = var.processor_arn
+      BufferSizeInMBs = "0.25"
+    }
   }
 }
 
@@ -78,6 +86,13 @@ data "aws_iam_policy_document" "firehose" {
     sid       = "WriteArchiveObjects"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${module.bucket.arn}/${var.prefix}*", "${module.bucket.arn}/${var.error_prefix}*"]
+  }
+
+  # The verifying processor (Firehose checks its configuration, then invokes it synchronously).
+  statement {
+    sid       = "InvokeVerifyingProcessor"
+    actions   = ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"]
+    resources = [var.processor_arn, "${var.processor_arn}:*"]
   }
 
   statement {

@@ -96,3 +96,8 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "processor_arn" {
+  description = "ARN of the Lambda function that verifies every usage line before Firehose archives it."
+  type        = string
+}

@@ -1,0 +1,316 @@
+"""Usage lines verified at ingestion (token_profiler.ledger.ingest), and the engines over what it writes.
+
+The processor answers Firehose record by record; these tests build the records CloudWatch Logs puts
+into the stream, apply the processor, store what it answers as the archive holds it, and compare
+every engine's reading with the aggregator's own over the raw lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import io
+import json
+
+import pytest
+from token_profiler.aggregate import DayAggregate
+from token_profiler.ledger import (
+    DayTotals,
+    archive,
+    athena_engine,
+    day_sql,
+    duckdb_engine,
+    ingest,
+    refused_sql,
+)
+from token_profiler.signing import Keyring
+
+from bench.linegen import Truth, bench_keyring, generate
+from tests.support.usage_lines import TEST_KEYRING, usage_line
+
+pytestmark = pytest.mark.unit
+
+DAY = dt.date(2026, 11, 26)
+FORGER = Keyring(current="test-2", keys={"test-2": b"not the deployment's key, 32 b!!"})
+# a forger who names the bench's key id, and one who names a key nobody holds
+BENCH_FORGER = Keyring(current="bench", keys={"bench": b"not the deployment's key, 32 b!!"})
+
+
+def stamped(timestamp: str, **kwargs) -> str:
+    record = json.loads(usage_line(**kwargs))
+    record["timestamp"] = timestamp
+    return json.dumps(record, separators=(",", ":"))
+
+
+def stamp(hour: int, day: dt.date = DAY) -> str:
+    return f"{day.isoformat()} {hour:02d}:00:00,000+0000"
+
+
+def envelope(messages: list[str], kind: str = "DATA_MESSAGE") -> bytes:
+    events = [{"id": str(n), "timestamp": 0, "message": m} for n, m in enumerate(messages)]
+    body = {"messageType": kind, "logGroup": "/aws/lambda/x", "logStream": "s", "logEvents": events}
+    return gzip.compress(json.dumps(body).encode())
+
+
+def record(data: bytes, n: int = 0) -> dict:
+    return {
+        "recordId": f"r{n}",
+        "approximateArrivalTimestamp": 1795687200000,
+        "data": base64.b64encode(data).decode(),
+    }
+
+
+def answer_lines(answer: dict) -> list[str]:
+    return base64.b64decode(answer["data"]).decode().splitlines()
+
+
+def test_a_batch_keeps_the_verified_lines_and_refuses_each_other_line_by_reason():
+    # Given one stream's batch: a genuine line, a forged one, an unsigned one, a cut one, another message
+    genuine = stamped(
+        stamp(9),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=3,
+        output_tokens=4,
+        keyring=TEST_KEYRING,
+    )
+    forged = stamped(
+        stamp(10),
+        tenant="victim",
+        request_id="a",
+        model_id="m",
+        input_tokens=10**6,
+        output_tokens=0,
+        keyring=FORGER,
+    )
+    unsigned = stamped(stamp(11), tenant="t", request_id="u", model_id="m", input_tokens=5, output_tokens=6)
+    cut = genuine[: genuine.index('"token_usage"') + 40]
+    other = json.dumps({"message": "retrying TOKEN_USAGE", "timestamp": stamp(12)})
+    # When the processor answers the record
+    answer, counts = ingest.process(
+        {"records": [record(envelope([genuine, forged, unsigned, cut, other]))]}, TEST_KEYRING.keys, None
+    )
+    (only,) = answer["records"]
+    assert (only["recordId"], only["result"]) == ("r0", "Ok")
+    lines = answer_lines(only)
+    # Then the genuine line is kept as logged, and each other line is a refusal with its reason and time
+    assert lines[0] == genuine
+    assert [json.loads(line) for line in lines[1:]] == [
+        {"message": "USAGE_LINE_REFUSED", "reason": "bad_signature", "timestamp": stamp(10)},
+        {"message": "USAGE_LINE_REFUSED", "reason": "missing_signature", "timestamp": stamp(11)},
+        {"message": "USAGE_LINE_REFUSED", "reason": "skipped", "timestamp": stamp(9)},
+        {"message": "USAGE_LINE_REFUSED", "reason": "skipped", "timestamp": stamp(12)},
+    ]
+    assert counts == {"verified": 1, "bad_signature": 1, "missing_signature": 1, "skipped": 2}
+
+
+def test_a_refusal_holds_nothing_the_forger_wrote_but_a_timestamp_of_fixed_shape():
+    forged = stamped(
+        '2026-11-26 10:00:00,000+0000", "x": "TOKEN_USAGE',
+        tenant="TOKEN_USAGE",
+        request_id="z",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=1,
+        keyring=FORGER,
+    )
+    answer, _ = ingest.process({"records": [record(envelope([forged]))]}, TEST_KEYRING.keys, None)
+    (line,) = answer_lines(answer["records"][0])
+    assert "TOKEN_USAGE" not in line  # day.sql can never read it as a usage line
+    # the forged timestamp does not have the logger's shape: the record's arrival time stands in
+    assert json.loads(line) == {
+        "message": "USAGE_LINE_REFUSED",
+        "reason": "bad_signature",
+        "timestamp": "2026-11-26 10:00:00,000+0000",
+    }
+
+
+def test_unsigned_lines_pass_only_on_days_before_signed_lines_from():
+    before = stamped(
+        stamp(9, DAY - dt.timedelta(days=1)),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=1,
+    )
+    on = stamped(stamp(9), tenant="t", request_id="b", model_id="m", input_tokens=1, output_tokens=1)
+    answer, counts = ingest.process({"records": [record(envelope([before, on]))]}, TEST_KEYRING.keys, DAY)
+    lines = answer_lines(answer["records"][0])
+    assert lines[0] == before and json.loads(lines[1])["reason"] == "missing_signature"
+    assert counts == {"verified": 1, "missing_signature": 1}
+    # and with no switch-over date, no day accepts them
+    _, counts = ingest.process({"records": [record(envelope([before]))]}, TEST_KEYRING.keys, None)
+    assert counts == {"missing_signature": 1}
+
+
+def test_control_messages_are_dropped_unreadable_records_fail_and_extracted_lines_are_read():
+    genuine = stamped(
+        stamp(9),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=3,
+        output_tokens=4,
+        keyring=TEST_KEYRING,
+    )
+    records = [
+        record(envelope([], kind="CONTROL_MESSAGE"), 0),
+        {"recordId": "r1", "data": "not base64!"},
+        record(b"\x1f\x8b not gzip", 2),
+        record(gzip.compress((genuine + "\n").encode()), 3),  # lines already extracted
+    ]
+    answer, counts = ingest.process({"records": records}, TEST_KEYRING.keys, None)
+    results = [(r["recordId"], r["result"]) for r in answer["records"]]
+    assert results == [
+        ("r0", "Dropped"),
+        ("r1", "ProcessingFailed"),
+        ("r2", "ProcessingFailed"),
+        ("r3", "Ok"),
+    ]
+    # a failed record goes to the error prefix as it came
+    assert (
+        answer["records"][1]["data"] == "not base64!"
+        and "not base64" not in answer["records"][1]["errorMessage"]
+    )
+    assert answer_lines(answer["records"][3]) == [genuine]
+    assert counts == {"records_failed": 2, "verified": 1}
+
+
+class FakeS3:
+    def __init__(self, objects: dict[str, bytes]):
+        self.objects = objects
+
+    def get_paginator(self, name):
+        return self
+
+    def paginate(self, Bucket, Prefix):  # noqa: N803 - boto3's names
+        keys = sorted(k for k in self.objects if k.startswith(Prefix))
+        yield {"Contents": [{"Key": k} for k in keys]} if keys else {}
+
+    def get_object(self, Bucket, Key):  # noqa: N803
+        return {"Body": io.BytesIO(self.objects[Key])}
+
+
+def _day_with_forgeries():
+    """A generated signed day (noise included) with forged lines that reuse real request ids and
+    unsigned lines, in streams of 300 events; the raw messages and the subscription records."""
+    truth = Truth(DAY.isoformat())
+    messages = [e["message"] for e in generate(3000, day=DAY.isoformat(), seed=5, truth=truth)]
+    real_ids = [json.loads(m)["token_usage"]["request_id"] for m in messages[:200:20] if '"sig"' in m]
+    for n, request_id in enumerate(real_ids):
+        forged = stamped(
+            stamp(0),
+            tenant="victim",
+            request_id=request_id,
+            model_id="m",
+            input_tokens=10**6,
+            output_tokens=0,
+            keyring=BENCH_FORGER if n % 2 else FORGER,
+        )
+        messages.insert(7 * n, forged)  # logged first: it would win the id in day.sql unverified
+    messages += [
+        stamped(stamp(5), tenant="t", request_id=f"u{n}", model_id="m", input_tokens=1, output_tokens=1)
+        for n in range(4)
+    ]
+    records = [record(envelope(messages[i : i + 300]), i) for i in range(0, len(messages), 300)]
+    return truth, messages, records, len(real_ids)
+
+
+def test_every_engine_over_the_processed_archive_equals_the_aggregator_over_the_raw_lines():
+    truth, messages, records, forged = _day_with_forgeries()
+    keys = bench_keyring().keys
+    # Given the aggregator's own reading of the raw lines (the logs engine's)
+    raw = DayAggregate(DAY.isoformat(), keys)
+    for message in messages:
+        raw.add(message)
+    assert raw.rejected == {
+        "bad_signature": forged // 2,
+        "missing_signature": 4,
+        "unknown_key": forged - forged // 2,
+    }
+    # When the processor answers Firehose and its answers are archived (gzip lines, as Firehose writes)
+    answer, _ = ingest.process({"records": records}, keys, None)
+    archived = b"".join(base64.b64decode(r["data"]) for r in answer["records"] if r["result"] == "Ok")
+    s3 = FakeS3({"usage/2026/11/26/10/a.gz": gzip.compress(archived)})
+    # Then the DuckDB engine gives the aggregator's sums and counts, rejected lines by reason included
+    duck = duckdb_engine.read_day(s3, "bucket", "usage/", DAY, keys=keys, accept_unsigned=False)
+    assert duck.sums == raw.sums
+    assert duck.rejected == raw.rejected
+    assert (duck.lines_skipped, duck.duplicates) == (raw.lines_skipped, raw.duplicates)
+    assert duck.lines_read == raw.lines_read == len(messages)
+    # and so does the text the Athena engine sends, run over a table shaped like the Glue table
+    connection = duckdb_engine.connect()
+    connection.execute('CREATE SCHEMA "demo_usage"')
+    connection.execute('CREATE TABLE "demo_usage"."usage_lines" (line VARCHAR, "hour" VARCHAR)')
+    lines = archive.object_lines(archived).decode().splitlines()
+    connection.executemany(
+        'INSERT INTO "demo_usage"."usage_lines" VALUES (?, ?)', [(x, "2026/11/26/10") for x in lines]
+    )
+    source = athena_engine.source("demo_usage", "usage_lines", DAY)
+    athena = DayTotals(day=DAY.isoformat())
+    for row in connection.execute(day_sql(source), [DAY.isoformat()]).fetchall():
+        athena.add_row(row)
+    athena.add_refusals(connection.execute(refused_sql(source), [DAY.isoformat()]).fetchall())
+    assert athena.sums == raw.sums
+    assert athena.rejected == raw.rejected
+    assert (athena.lines_skipped, athena.duplicates) == (raw.lines_skipped, raw.duplicates)
+    # and the forged lines billed nothing: the victim has no row
+    assert not any(tenant == "victim" for tenant, *_ in athena.sums)
+
+
+def test_refusals_of_another_day_are_not_counted():
+    late = stamped(
+        stamp(23, DAY - dt.timedelta(days=1)),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=1,
+        keyring=FORGER,
+    )
+    answer, _ = ingest.process({"records": [record(envelope([late]))]}, TEST_KEYRING.keys, None)
+    s3 = FakeS3({"usage/2026/11/26/00/a.gz": base64.b64decode(answer["records"][0]["data"])})
+    totals = duckdb_engine.read_day(
+        s3, "bucket", "usage/", DAY, keys=TEST_KEYRING.keys, accept_unsigned=False
+    )
+    assert totals.rejected["bad_signature"] == 0 and totals.lines_read == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not done: the signed object holds no day or time, and the logged timestamp is not "
+    "signed, so a genuine line replayed into another day's log bills that day too (issue 10)",
+)
+def test_a_line_signed_on_one_day_and_replayed_into_another_bills_only_its_own_day():
+    # Given a genuine line of the 26th, and a copy whose (unsigned) logged timestamp says the 27th
+    genuine = stamped(
+        stamp(9),
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=3,
+        output_tokens=4,
+        keyring=TEST_KEYRING,
+    )
+    replayed = genuine.replace(stamp(9), stamp(9, DAY + dt.timedelta(days=1)))
+    # both pass the processor: each verifies, since nothing signed names a day
+    answer, counts = ingest.process(
+        {"records": [record(envelope([genuine, replayed]))]}, TEST_KEYRING.keys, None
+    )
+    assert counts == {"verified": 2}
+    lines = answer_lines(answer["records"][0])
+    s3 = FakeS3(
+        {
+            "usage/2026/11/26/09/a.gz": gzip.compress((lines[0] + "\n").encode()),
+            "usage/2026/11/27/09/b.gz": gzip.compress((lines[1] + "\n").encode()),
+        }
+    )
+    days = [
+        duckdb_engine.read_day(s3, "bucket", "usage/", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+        for day in (DAY, DAY + dt.timedelta(days=1))
+    ]
+    # Then the call bills its own day once, and the day it was replayed into nothing
+    assert [d.lines_counted for d in days] == [1, 0]
