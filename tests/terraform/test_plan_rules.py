@@ -141,7 +141,7 @@ def test_the_focus_export_is_scheduled_after_the_aggregation(plan):
         for c in plan["resource_changes"]
         if c["type"] == "aws_scheduler_schedule"
     }
-    assert set(schedules) == {"cost_tracking", "focus_export"}
+    assert set(schedules) == {"cost_tracking", "focus_export", "statements"}
     assert schedules["cost_tracking"]["name"] == "tfplan_cost_tracking"  # unchanged by the map
     hour = {key: int(s["schedule_expression"].split()[1]) for key, s in schedules.items()}
     assert hour["focus_export"] > hour["cost_tracking"]
