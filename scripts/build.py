@@ -43,6 +43,7 @@ FUNCTIONS = (
     "ddb_cost_retrieval",
     "tenant_plan",
     "tenant_status",
+    "tenants",
 )
 DOMAIN_PACKAGE = "token_profiler"
 PYTHON_VERSION = "3.12"

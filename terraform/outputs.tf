@@ -107,3 +107,8 @@ output "archive_bucket" {
   description = "Bucket of the usage archive (usage/YYYY/MM/DD/HH/ objects written by Firehose)."
   value       = module.archive.bucket
 }
+
+output "tenants_table_name" {
+  description = "DynamoDB table of the tenant registry (make tenant-add and the admin routes)."
+  value       = module.data.tenants_table_name
+}

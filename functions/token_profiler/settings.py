@@ -22,6 +22,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ddb_cost_retrieval": ("TABLE_NAME",),
     "tenant_plan": ("PLANS_TABLE",),
     "tenant_status": ("PLANS_TABLE",),
+    "tenants": ("TENANTS_TABLE", "PLANS_TABLE", "USER_POOL_ID"),
 }
 
 TRUE = {"1", "true", "yes", "on"}
@@ -76,6 +77,9 @@ class Settings:
     runs_table: str = ""
     aggregator_function: str = ""
     manual_sync_max_days: int = 1
+    # the tenant registry (token_profiler.tenants) and the pool its users are created in
+    tenants_table: str = ""
+    user_pool_id: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -209,6 +213,8 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         runs_table=env.get("RUNS_TABLE", "").strip(),
         aggregator_function=env.get("AGGREGATOR_FUNCTION", "").strip(),
         manual_sync_max_days=_int(env, "MANUAL_SYNC_MAX_DAYS", 1, 1, 3_660),
+        tenants_table=env.get("TENANTS_TABLE", "").strip(),
+        user_pool_id=env.get("USER_POOL_ID", "").strip(),
     )
     if function == "cost_tracking_manual" and bool(settings.runs_table) != bool(settings.aggregator_function):
         raise ConfigError("RUNS_TABLE and AGGREGATOR_FUNCTION: set both (asynchronous runs) or neither")

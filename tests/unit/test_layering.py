@@ -37,6 +37,7 @@ def test_handlers_are_thin():
         "ddb_cost_retrieval",
         "tenant_plan",
         "tenant_status",
+        "tenants",
     ):
         source = (FUNCTIONS / key / "index.py").read_text()
         assert "def lambda_handler(event, context):" in source
