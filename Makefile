@@ -18,6 +18,7 @@ help:
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
 	@echo "make prices     rebuild the price catalog from the AWS Price List (README: Prices)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
+	@echo "make tenant-add TENANT= USER= EMAIL= [ADMIN=1] / tenant-list / tenant-disable / tenant-enable"
 
 # The virtualenv is rebuilt when a requirements file changes.
 venv: $(VENV)/.installed
@@ -125,3 +126,25 @@ $(MUTATION_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requi
 	test -x $(MUTATION_VENV)/bin/python || $(PYTHON) -m venv $(MUTATION_VENV)
 	$(MUTATION_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/mutation.txt
 	touch $@
+
+# Tenants (docs/tenants.md): against the local stack, or a deployment with STACK=<prefix>.
+# make tenant-add TENANT=<id> USER=<name> EMAIL=<email> [ADMIN=1] [NAME="Display name"]
+# USER is read only from the command line: the shell's $USER is never taken for a tenant user.
+TENANT ?=
+NAME ?=
+ADMIN ?=
+TENANT_ARGS = $(if $(STACK),--stack $(STACK))
+.PHONY: tenant-add tenant-list tenant-disable tenant-enable
+tenant-add: venv
+	$(PY) -m scripts.tenants add --tenant '$(TENANT)' $(TENANT_ARGS) \
+		$(if $(filter command line,$(origin USER)),--user '$(USER)') $(if $(EMAIL),--email '$(EMAIL)') \
+		$(if $(filter 1 true yes,$(ADMIN)),--admin) $(if $(NAME),--name '$(NAME)')
+
+tenant-list: venv
+	$(PY) -m scripts.tenants list $(TENANT_ARGS)
+
+tenant-disable: venv
+	$(PY) -m scripts.tenants disable --tenant '$(TENANT)' $(TENANT_ARGS)
+
+tenant-enable: venv
+	$(PY) -m scripts.tenants enable --tenant '$(TENANT)' $(TENANT_ARGS)
