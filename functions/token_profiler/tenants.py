@@ -36,8 +36,10 @@ TENANT_ID_RULE = "1-63 lowercase letters, digits or '-', starting and ending wit
 _TENANT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DISPLAY_NAME = 100
 # Cognito user names (the pool signs in by user name): letters, digits and ._@+- , 1-128.
+# Every pattern is matched whole (fullmatch: "$" alone would let a trailing newline through) and
+# names ASCII classes only, so the OpenAPI document states exactly the same rules.
 _USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 MAX_EMAIL = 254
 # Temporary passwords: at least this long (more when the pool's policy asks), with every class.
 TEMP_PASSWORD_LENGTH = 20
@@ -47,7 +49,7 @@ _CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, _SYMB
 
 # -- validation -------------------------------------------------------------------------------------
 def check_tenant_id(value: Any) -> str:
-    if not isinstance(value, str) or not _TENANT_ID.match(value):
+    if not isinstance(value, str) or not _TENANT_ID.fullmatch(value):
         shown = value if isinstance(value, str) and len(value) <= 70 else "..."
         raise BadRequest(f"tenant must be a tenant id ({TENANT_ID_RULE}); got {shown!r}")
     return value
@@ -71,13 +73,13 @@ def check_status(value: Any) -> str:
 
 
 def check_username(value: Any) -> str:
-    if not isinstance(value, str) or not _USERNAME.match(value):
+    if not isinstance(value, str) or not _USERNAME.fullmatch(value):
         raise BadRequest("username must be 1-128 letters, digits or ._@+-")
     return value
 
 
 def check_email(value: Any) -> str:
-    if not isinstance(value, str) or len(value) > MAX_EMAIL or not _EMAIL.match(value):
+    if not isinstance(value, str) or len(value) > MAX_EMAIL or not _EMAIL.fullmatch(value):
         raise BadRequest("email must be an e-mail address")
     return value
 

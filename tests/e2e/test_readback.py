@@ -18,6 +18,11 @@ ROUTES = {  # path → function key (the seed's path names, the functions' own n
     "/ddb_cost_retrieval": "ddb_cost_retrieval",
     "/tenant_plan": "tenant_plan",
     "/tenant_status": "tenant_status",
+    # one function behind the registry's four paths
+    "/tenants": "tenants",
+    "/tenant_create": "tenants",
+    "/tenant_update": "tenants",
+    "/tenant_user": "tenants",
 }
 
 
@@ -57,6 +62,7 @@ def test_gateway_config_is_the_deployed_one(local_stack):
             "ddb_cost_retrieval",
             "tenant_plan",
             "tenant_status",
+            "tenants",
         )
     }
     for name, function in functions.items():

@@ -109,6 +109,7 @@ def test_the_document_is_openapi_3_1_with_valid_schemas():
 def test_every_documented_route_is_in_the_spec_and_back():
     documented = set(_doc_routes())
     routes = ("/invoke_model", "/cost_track_manual", "/ddb_cost_retrieval", "/tenant_plan", "/tenant_status")
+    routes += ("/tenants", "/tenant_create", "/tenant_update", "/tenant_user")
     assert documented == {("POST", route) for route in routes}
     assert set(_operations()) == documented
 

@@ -438,3 +438,18 @@ def test_a_registry_that_stays_throttled_refuses_the_call(gate):
     assert "update_item" not in client.calls
     enforcer.fail_open = True
     assert admit("acme") is None  # PLANS_FAIL_OPEN admits it without counting
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (tenants.check_tenant_id, "acme\n"),
+        (tenants.check_username, "alice\n"),
+        (tenants.check_email, "a@b.io\n"),
+        (tenants.check_email, "a\ufeff@b.io"),
+        (tenants.check_email, "a\u00a0b@c.io"),
+    ],
+)
+def test_a_trailing_newline_or_unicode_space_never_passes(check, value):
+    with pytest.raises(BadRequest):
+        check(value)
