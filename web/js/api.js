@@ -6,6 +6,7 @@ const STATUS_TEXT = {
   401: 'Not signed in',
   403: 'Not allowed',
   404: 'Not found',
+  409: 'Conflict',
   413: 'Too large',
   429: 'Too many requests',
   500: 'Server error',

@@ -9,6 +9,7 @@ import {
 } from './settings.js';
 import { groupBy, normalizeRow, pivot, sortRows, toCsv, totals } from './usage.js';
 import { loadTenants, refreshBudget, wirePlans } from './plans.js';
+import { loadTenantList, wireTenants } from './tenants.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -676,6 +677,8 @@ async function start() {
   wireAdmin();
   wirePlans(api, busy);
   $('tab-admin').addEventListener('click', () => loadTenants(api));
+  wireTenants(api, busy);
+  $('tab-admin').addEventListener('click', () => loadTenantList(api));
   await loadModels();
   if (auth.signedIn) {
     if (auth.secondsLeft() < 30) {
