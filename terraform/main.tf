@@ -345,11 +345,10 @@ module "network" {
   region             = var.region
   vpc_cidr           = var.vpc_cidr
   availability_zones = var.availability_zones
-  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint;
-  # LEDGER_ENGINE=athena's queries reach Athena through its own
+  # LEDGER_ENGINE=athena's queries reach Athena through its own endpoint (cognito-idp, which the
+  # tenants function and ADMIN_MFA's lookup use, is a required one: scripts/endpoints.py)
   interface_endpoints = distinct(concat(
     var.interface_endpoints,
-    var.admin_mfa ? ["cognito-idp"] : [],
     var.ledger_engine == "athena" ? ["athena"] : [],
   ))
   gateway_endpoints = var.gateway_endpoints
