@@ -72,7 +72,7 @@ def load_outputs(path: Path, stack: str | None) -> dict[str, Any]:
 class Target:
     """The clients and names of one stack."""
 
-    def __init__(self, outputs: dict[str, Any]):
+    def __init__(self, outputs: dict[str, Any], stack: str | None = None):
         import boto3
 
         kwargs: dict[str, Any] = {"region_name": outputs["region"]}
@@ -84,11 +84,8 @@ class Target:
         self.admin_group = outputs.get("admin_group") or "admin"
         self.registry = tenants.Registry(self.dynamodb, outputs["tenants_table_name"])
         plans_table = outputs.get("plans_table_name")
-        self.plans = (
-            PlanStore(self.dynamodb, plans_table, default_plan=default_plan(outputs.get("stack_prefix")))
-            if plans_table
-            else None
-        )
+        fallback = default_plan(outputs.get("stack_prefix") or stack)
+        self.plans = PlanStore(self.dynamodb, plans_table, default_plan=fallback) if plans_table else None
 
 
 def default_plan(prefix: str | None) -> Plan:
@@ -206,7 +203,7 @@ def run(argv: list[str] | None = None) -> int:
             raise Failure("TENANT= is required (--tenant)")
         if args.command == "add" and (args.user is None) != (args.email is None):
             raise Failure("USER= and EMAIL= go together (--user, --email); give both or neither")
-        target = Target(load_outputs(outputs_path(args.stack, args.outputs), args.stack))
+        target = Target(load_outputs(outputs_path(args.stack, args.outputs), args.stack), args.stack)
         if args.command == "add":
             lines = add(target, args.tenant, args.user, args.email, args.admin, args.name)
         elif args.command == "list":
