@@ -249,7 +249,7 @@ def _pool_minimum_length(cognito: Any, pool_id: str) -> int:
 
 
 def _attribute(user: dict[str, Any], name: str) -> str | None:
-    for attribute in user.get("UserAttributes", user.get("Attributes", [])):
+    for attribute in user.get("UserAttributes", []):
         if attribute.get("Name") == name:
             return attribute.get("Value")
     return None

@@ -144,6 +144,8 @@ class MemoryRegistryTable:
     def get_item(self, **kwargs: Any) -> dict[str, Any]:
         self._check(kwargs)
         self.calls.append("get_item")
+        # the registry reads what it has just written (a create that lost the race, an update)
+        assert kwargs.get("ConsistentRead") is True, "registry reads are strongly consistent"
         item = self.items.get(_text(kwargs["Key"][self.key]))
         return {"Item": dict(item)} if item else {}
 

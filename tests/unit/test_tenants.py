@@ -169,16 +169,20 @@ class CognitoError(Exception):
 class FakeCognito:
     """AdminCreateUser / AdminGetUser / DescribeUserPool / AdminAddUserToGroup on a dict."""
 
-    def __init__(self, minimum_length: int = 12):
+    def __init__(self, minimum_length: int | None = 12):
         self.users: dict[str, dict] = {}
         self.groups: dict[str, set[str]] = {}
         self.minimum_length = minimum_length
         self.calls: list[str] = []
 
     def describe_user_pool(self, UserPoolId):  # noqa: N803
+        assert UserPoolId == "pool"
+        if self.minimum_length is None:  # a pool without a password policy of its own
+            return {"UserPool": {"Id": UserPoolId}}
         return {"UserPool": {"Policies": {"PasswordPolicy": {"MinimumLength": self.minimum_length}}}}
 
     def admin_create_user(self, UserPoolId, Username, TemporaryPassword, MessageAction, UserAttributes):  # noqa: N803
+        assert UserPoolId == "pool"
         self.calls.append("create")
         assert MessageAction == "SUPPRESS"
         if Username in self.users:
@@ -187,9 +191,11 @@ class FakeCognito:
         return {"User": {"Username": Username}}
 
     def admin_get_user(self, UserPoolId, Username):  # noqa: N803
+        assert UserPoolId == "pool"
         return {"Username": Username, "UserAttributes": self.users[Username]["attributes"]}
 
     def admin_add_user_to_group(self, UserPoolId, Username, GroupName):  # noqa: N803
+        assert UserPoolId == "pool"
         self.calls.append("group")
         self.groups.setdefault(GroupName, set()).add(Username)
 
@@ -263,6 +269,7 @@ class FakePlanStore:
         return period_at(CLOCK, dt.UTC)
 
     def spend(self, tenant, period):
+        assert period == self.period()
         return self._spend.get(tenant, Spend(settled=Decimal(0), committed=Decimal(0)))
 
     def get_plan(self, tenant):
@@ -453,3 +460,139 @@ def test_a_registry_that_stays_throttled_refuses_the_call(gate):
 def test_a_trailing_newline_or_unicode_space_never_passes(check, value):
     with pytest.raises(BadRequest):
         check(value)
+
+
+# -- what the messages say, and the edges of each rule -------------------------------------------------
+def test_messages_name_the_problem_exactly(registry):
+    with pytest.raises(BadRequest, match=r"^username must be 1-128 letters, digits or \._@\+-$"):
+        tenants.check_username("a b")
+    with pytest.raises(BadRequest, match="^display_name must be a non-empty string$"):
+        tenants.check_display_name(" ", "acme")
+    with pytest.raises(BadRequest, match='^status must be "active" or "disabled"$'):
+        tenants.check_status("x")
+    with pytest.raises(BadRequest, match="^email must be an e-mail address$"):
+        tenants.check_email("x")
+    with pytest.raises(BadRequest, match="^body must be a JSON object$"):
+        tenants.create_request(registry, ADMIN, [], "admin")
+    with pytest.raises(Forbidden, match="^only members of the admin group may manage tenants$"):
+        tenants.create_request(registry, TENANT_USER, {"tenant": "a"}, "admin")
+    with pytest.raises(BadRequest, match=r"^unknown field\(s\): a, b, c, d, e$"):
+        tenants.create_request(registry, ADMIN, {"tenant": "x", **dict.fromkeys("gfedcba", 1)}, "admin")
+    with pytest.raises(BadRequest, match=r"^missing field\(s\): username, email$"):
+        tenants.user_request(registry, FakeCognito(), "pool", ADMIN, {"tenant": "x"}, "admin")
+
+
+def test_a_bad_id_is_echoed_only_when_short():
+    with pytest.raises(BadRequest, match=r"; got 'Bad_Id'$"):
+        tenants.check_tenant_id("Bad_Id")
+    seventy = "A" * 70
+    with pytest.raises(BadRequest, match=f"; got '{seventy}'$"):
+        tenants.check_tenant_id(seventy)
+    with pytest.raises(BadRequest, match=r"; got '\.\.\.'$"):
+        tenants.check_tenant_id("A" * 71)
+    with pytest.raises(BadRequest, match=r"; got '\.\.\.'$"):
+        tenants.check_tenant_id(None)
+
+
+def test_an_email_of_254_characters_is_the_longest():
+    local = "a" * 64
+    domain = "b" * (254 - 64 - 1 - 3) + ".io"
+    assert len(tenants.check_email(f"{local}@{domain}")) == 254
+    with pytest.raises(BadRequest):
+        tenants.check_email(f"{local}@b{domain}")
+
+
+def test_a_registry_item_holds_its_status_and_defaults_read_back(registry, table):
+    registry.create("acme")
+    assert table.items["acme"]["status"] == {"S": "active"}
+    bare = tenants.tenant_from_item({"tenant": {"S": "old"}})
+    assert (bare.tenant, bare.display_name, bare.status, bare.created_at) == ("old", "old", "active", "")
+
+
+def test_timestamps_are_utc_whatever_the_clock_zone(table, monkeypatch):
+    import time as time_module
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time_module.tzset()
+    try:
+        tokyo = dt.timezone(dt.timedelta(hours=9))
+        moment = dt.datetime(2026, 11, 30, 17, 0, 0, tzinfo=tokyo)
+        record, _ = Registry(table, TABLE, clock=lambda: moment).create("acme")
+        assert record.created_at == "2026-11-30T08:00:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
+
+
+def test_the_user_route_creates_a_plain_user_and_answers_the_password(registry):
+    cognito = FakeCognito(minimum_length=None)  # no policy: the 20-character default
+    registry.create("acme")
+    body = {"tenant": "acme", "username": "carol", "email": "carol@acme.io"}
+    admins = Caller(tenant_id="operators", groups=frozenset({"admins"}))
+    answer = tenants.user_request(registry, cognito, "pool", admins, body, "admins")
+    assert answer == {
+        "tenant": "acme",
+        "username": "carol",
+        "created": True,
+        "admin": False,
+        "temporary_password": cognito.users["carol"]["password"],
+    }
+    assert len(answer["temporary_password"]) == 20
+    assert cognito.groups == {}
+    again = tenants.user_request(registry, cognito, "pool", admins, {**body, "admin": True}, "admins")
+    assert again == {"tenant": "acme", "username": "carol", "created": False, "admin": True}
+    assert cognito.groups == {"admins": {"carol"}}  # an existing user may be made an admin
+
+
+def test_defaults_of_the_user_calls_are_a_plain_user_and_the_admin_group(registry):
+    cognito = FakeCognito()
+    registry.create("acme")
+    plain = tenants.create_user(cognito, "pool", "acme", "dave", "dave@acme.io")
+    assert plain.admin is False and cognito.groups == {}
+    tenants.add_user_to_tenant(registry, cognito, "pool", "acme", "erin", "erin@acme.io", admin=True)
+    assert cognito.groups == {"admin": {"erin"}}
+
+
+def test_the_update_route_sets_status_and_name(registry):
+    registry.create("acme", "Acme")
+    answer = tenants.update_request(
+        registry, ADMIN, {"tenant": "acme", "status": "disabled", "display_name": "Acme Two"}, "admin"
+    )
+    assert (answer["tenant"], answer["status"], answer["display_name"]) == ("acme", "disabled", "Acme Two")
+    kept = tenants.update_request(registry, ADMIN, {"tenant": "acme", "status": "active"}, "admin")
+    assert (kept["status"], kept["display_name"]) == ("active", "Acme Two")
+
+
+def test_a_user_without_a_tenant_or_a_refused_password_is_named(registry):
+    cognito = FakeCognito()
+    cognito.users["frank"] = {"password": "x", "attributes": [{"Name": "email", "Value": "f@x.io"}]}
+    with pytest.raises(Conflict, match="^user frank already exists and belongs to no tenant, not acme$"):
+        tenants.create_user(cognito, "pool", "acme", "frank", "f@x.io")
+
+    class Refusing(FakeCognito):
+        def admin_create_user(self, **kwargs):
+            error = CognitoError("InvalidPasswordException")
+            del error.response["Error"]["Message"]
+            raise error
+
+    with pytest.raises(BadRequest, match="^the user pool refused user gina: InvalidPasswordException$"):
+        tenants.create_user(Refusing(), "pool", "acme", "gina", "g@x.io")
+
+
+def test_another_store_error_is_raised_as_it_is(registry):
+    class Broken(FakeCognito):
+        def admin_create_user(self, **kwargs):
+            raise CognitoError("InternalErrorException")
+
+    with pytest.raises(CognitoError, match="InternalErrorException"):
+        tenants.create_user(Broken(), "pool", "acme", "hank", "h@x.io")
+
+    class NoResponse(Exception):
+        pass
+
+    class Failing(MemoryRegistryTable):
+        def put_item(self, **kwargs):
+            raise NoResponse("connection reset")
+
+    with pytest.raises(NoResponse):
+        Registry(Failing(TABLE), TABLE).create("acme")
