@@ -19,6 +19,7 @@ help:
 	@echo "make prices     rebuild the price catalog from the AWS Price List (README: Prices)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
 	@echo "make focus-export MONTH=YYYY-MM   write that month's FOCUS export on the local stack (docs/focus.md)"
+	@echo "make tenant-add TENANT= USER= EMAIL= [ADMIN=1] / tenant-list / tenant-disable / tenant-enable"
 
 # The virtualenv is rebuilt when a requirements file changes.
 venv: $(VENV)/.installed
@@ -122,7 +123,7 @@ clean:
 # MUTATION_MODULES lists the modules of functions/token_profiler it covers: add a new one there.
 # `make mutation MODULES="prices dates"` runs a subset. Not part of `make test` (tens of minutes).
 MUTATION_VENV := .venv-mutation
-MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus statements
+MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus statements tenants
 MODULES ?= $(MUTATION_MODULES)
 .PHONY: mutation
 mutation: $(MUTATION_VENV)/.installed
@@ -131,3 +132,25 @@ $(MUTATION_VENV)/.installed: requirements/runtime.txt requirements/dev.txt requi
 	test -x $(MUTATION_VENV)/bin/python || $(PYTHON) -m venv $(MUTATION_VENV)
 	$(MUTATION_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/mutation.txt
 	touch $@
+
+# Tenants (docs/tenants.md): against the local stack, or a deployment with STACK=<prefix>.
+# make tenant-add TENANT=<id> USER=<name> EMAIL=<email> [ADMIN=1] [NAME="Display name"]
+# USER is read only from the command line: the shell's $USER is never taken for a tenant user.
+TENANT ?=
+NAME ?=
+ADMIN ?=
+TENANT_ARGS = $(if $(STACK),--stack $(STACK))
+.PHONY: tenant-add tenant-list tenant-disable tenant-enable
+tenant-add: venv
+	$(PY) -m scripts.tenants add --tenant '$(TENANT)' $(TENANT_ARGS) \
+		$(if $(filter command line,$(origin USER)),--user '$(USER)') $(if $(EMAIL),--email '$(EMAIL)') \
+		$(if $(filter 1 true yes,$(ADMIN)),--admin) $(if $(NAME),--name '$(NAME)')
+
+tenant-list: venv
+	$(PY) -m scripts.tenants list $(TENANT_ARGS)
+
+tenant-disable: venv
+	$(PY) -m scripts.tenants disable --tenant '$(TENANT)' $(TENANT_ARGS)
+
+tenant-enable: venv
+	$(PY) -m scripts.tenants enable --tenant '$(TENANT)' $(TENANT_ARGS)

@@ -42,6 +42,8 @@ def lambda_environ(function: str) -> dict[str, str]:
     env.update(ENV)
     if function in ("tenant_plan", "tenant_status"):  # plans stay off in invoke_model unless asked
         env["PLANS_TABLE"] = "bench_tenant_plans"
+    if function == "tenants":  # the registry's admin routes
+        env.update(PLANS_TABLE="bench_tenant_plans", TENANTS_TABLE="bench_tenants", USER_POOL_ID="p")
     env["POWERTOOLS_SERVICE_NAME"] = function
     env["AWS_LAMBDA_FUNCTION_NAME"] = f"bench_{function}"
     return env

@@ -252,6 +252,7 @@ class LocalStack:
 
         users = self._seed_users(pool_id, config.admin_group, region)
         plan_users = self._seed_plan_users(pool_id, region)
+        self._register_tenants(tf_outputs.get("tenants_table_name"), {u["tenant_id"] for u in users}, region)
         self.outputs = {
             **{k: v for k, v in tf_outputs.items() if k not in {"api_url", "web_url"}},
             "api_url": api_url,
@@ -353,6 +354,15 @@ class LocalStack:
                 {"username": username, "password": password, "tenant_id": tenant, "refusal": refusal}
             )
         return users
+    def _register_tenants(self, table: str | None, tenant_ids: set[str | None], region: str) -> None:
+        """The seeded users' tenants in the registry, as `make tenant-add` would register them."""
+        if not table:
+            return
+        from token_profiler.tenants import Registry  # on sys.path since scripts.signing_key
+
+        registry = Registry(self.client("dynamodb", region), table)
+        for tenant in sorted(t for t in tenant_ids if t):
+            registry.create(tenant)
 
     # -- running functions ------------------------------------------------------------------------
     def _invoke(self, function_arn: str, event: dict[str, Any], request_id: str) -> InvokeResult:

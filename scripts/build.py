@@ -46,6 +46,7 @@ FUNCTIONS = (
     "focus_export",
     "statements",
     "archive_verify",
+    "tenants",
 )
 DOMAIN_PACKAGE = "token_profiler"
 PYTHON_VERSION = "3.12"

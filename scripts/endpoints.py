@@ -25,14 +25,13 @@ SERVICE_ENDPOINTS: dict[str, str] = {
     "s3": GATEWAY,  # CSV reports
     "secretsmanager": "secretsmanager",  # invoke_model and the aggregators: the usage-signing keyring
     "sns": "sns",  # invoke_model: budget threshold alerts (tenant plans)
-    "cognito-idp": "cognito-idp",  # admin routes under ADMIN_MFA: AdminGetUser
+    "cognito-idp": "cognito-idp",  # tenants: AdminCreateUser (tenant users); ADMIN_MFA: AdminGetUser
     "lambda": "lambda",  # cost_tracking_manual: a long range handed to cost_tracking (Invoke, Event)
     "athena": "athena",  # the aggregators under LEDGER_ENGINE=athena: the day's query
 }
 
 # Endpoints only a feature's calls need: Terraform adds them when the feature (configs.json key) is on.
 FEATURE_ENDPOINTS: dict[str, str] = {
-    "cognito-idp": "ADMIN_MFA",
     "athena": "LEDGER_ENGINE=athena",  # KEY=value: the feature is on when the key has that value
 }
 

@@ -29,8 +29,10 @@ locals {
   key_schema = jsondecode(file("${local.functions_dir}/token_profiler/table.json"))
   # ... and the tenant plans table's (token_profiler/plans.py reads the same file).
   plans_schema = jsondecode(file("${local.functions_dir}/token_profiler/plans.json"))
+  # ... and the tenant registry's (token_profiler/tenants.py).
+  tenants_schema = jsondecode(file("${local.functions_dir}/token_profiler/tenants.json"))
 
-  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export", "statements", "archive_verify"]
+  function_keys = ["invoke_model", "cost_tracking", "cost_tracking_manual", "ddb_cost_retrieval", "tenant_plan", "tenant_status", "focus_export", "statements", "archive_verify", "tenants"]
   log_group_arn = { for key in local.function_keys : key => "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.prefix}_${key}" }
 
   # bedrock:InvokeModel is scoped to the enabled models (their foundation models in any region,
@@ -189,13 +191,53 @@ locals {
       ]
     }
   }
+  # The tenant registry's admin routes (token_profiler.tenants): one function behind four paths.
+  tenants_function = {
+    description = "Lists, creates, disables and enables tenants and adds their users; admins only"
+    timeout     = var.api_function_timeout
+    memory_size = 256
+    route       = { path = "tenants", required_querystring = [] }
+    environment = merge(local.plans_environment, {
+      TENANTS_TABLE = module.data.tenants_table_name
+      USER_POOL_ID  = module.auth.user_pool_id
+      ADMIN_GROUP   = var.admin_group
+      CORS_ORIGIN   = local.cors_origin
+    })
+    statements = [
+      {
+        sid       = "ManageRegistry"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"]
+        resources = [module.data.tenants_table_arn]
+      },
+      {
+        # the listing's plan and month-to-date spend of each tenant
+        sid       = "ReadPlansAndCounters"
+        actions   = ["dynamodb:GetItem"]
+        resources = [module.data.plans_table_arn]
+      },
+      {
+        sid       = "CreateTenantUsers"
+        actions   = ["cognito-idp:DescribeUserPool", "cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminAddUserToGroup"]
+        resources = [module.auth.user_pool_arn]
+      },
+    ]
+  }
+  # The function's other paths (the first is its `route`).
+  tenants_extra_paths = ["tenant_create", "tenant_update", "tenant_user"]
+
   # invoke_model's additions for plans: counters (reserve, settle, alerts marks) and the alerts topic.
-  invoke_plan_environment = merge(local.plans_environment, { ALERTS_TOPIC_ARN = module.alerts.topic_arn })
+  # TENANTS_TABLE: a disabled tenant is refused; its status is read with the plan (one BatchGetItem).
+  invoke_plan_environment = merge(local.plans_environment, { ALERTS_TOPIC_ARN = module.alerts.topic_arn, TENANTS_TABLE = module.data.tenants_table_name })
   invoke_plan_statements = [
     {
       sid       = "EnforcePlans"
       actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
       resources = [module.data.plans_table_arn]
+    },
+    {
+      sid       = "ReadPlanWithTenantStatus"
+      actions   = ["dynamodb:BatchGetItem"]
+      resources = [module.data.plans_table_arn, module.data.tenants_table_arn]
     },
     {
       sid       = "PublishBudgetAlerts"
@@ -300,7 +342,7 @@ locals {
   }
 
   # The map that drives the functions, their roles and (through `route`) the API.
-  functions = merge(local.plan_functions, local.focus_functions, local.statement_functions, local.ingest_functions, {
+  functions = merge(local.plan_functions, local.focus_functions, local.statement_functions, local.ingest_functions, { tenants = local.tenants_function }, {
     invoke_model = {
       description = "Calls a Bedrock model for a tenant and logs one usage line"
       timeout     = var.api_function_timeout
@@ -393,11 +435,10 @@ module "network" {
   region             = var.region
   vpc_cidr           = var.vpc_cidr
   availability_zones = var.availability_zones
-  # ADMIN_MFA's lookup reaches the user pool from the isolated subnets through its endpoint;
-  # LEDGER_ENGINE=athena's queries reach Athena through its own
+  # LEDGER_ENGINE=athena's queries reach Athena through its own endpoint (cognito-idp, which the
+  # tenants function and ADMIN_MFA's lookup use, is a required one: scripts/endpoints.py)
   interface_endpoints = distinct(concat(
     var.interface_endpoints,
-    var.admin_mfa ? ["cognito-idp"] : [],
     var.ledger_engine == "athena" ? ["athena"] : [],
   ))
   gateway_endpoints = var.gateway_endpoints
@@ -409,10 +450,11 @@ module "network" {
 module "data" {
   source = "./modules/data"
 
-  name         = var.prefix
-  bucket_name  = local.reports_bucket_name
-  key_schema   = local.key_schema
-  plans_schema = local.plans_schema
+  name           = var.prefix
+  bucket_name    = local.reports_bucket_name
+  key_schema     = local.key_schema
+  plans_schema   = local.plans_schema
+  tenants_schema = local.tenants_schema
 
   deletion_protection = var.deletion_protection
   force_destroy       = var.force_destroy
@@ -488,6 +530,11 @@ module "api" {
     required_querystring = []
     function_name        = module.functions.function_names["statements"]
     invoke_arn           = module.functions.invoke_arns["statements"]
+    } }, { for path in local.tenants_extra_paths : path => {
+    path                 = path
+    required_querystring = []
+    function_name        = module.functions.function_names["tenants"]
+    invoke_arn           = module.functions.invoke_arns["tenants"]
   } })
   user_pool_arn           = module.auth.user_pool_arn
   throttling_rate_limit   = var.api_throttling_rate

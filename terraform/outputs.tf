@@ -117,3 +117,8 @@ output "statement_schedule_name" {
   description = "EventBridge Scheduler schedule that writes last month's statements."
   value       = module.scheduler.schedule_names["statements"]
 }
+
+output "tenants_table_name" {
+  description = "DynamoDB table of the tenant registry (make tenant-add and the admin routes)."
+  value       = module.data.tenants_table_name
+}

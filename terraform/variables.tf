@@ -71,7 +71,7 @@ variable "vpc_cidr" {
 variable "interface_endpoints" {
   description = "Interface VPC endpoints by service suffix; each costs per hour and AZ (see docs/terraform.md)."
   type        = list(string)
-  default     = ["bedrock-runtime", "lambda", "logs", "secretsmanager", "sns"]
+  default     = ["bedrock-runtime", "cognito-idp", "lambda", "logs", "secretsmanager", "sns"]
 
   validation {
     condition     = alltrue([for service in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]*$", service))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
@@ -87,7 +87,7 @@ variable "interface_endpoints" {
 variable "required_interface_endpoints" {
   description = "Interface endpoints the functions' own calls need (rendered from scripts/endpoints.py)."
   type        = list(string)
-  default     = ["bedrock-runtime", "lambda", "logs", "secretsmanager", "sns"]
+  default     = ["bedrock-runtime", "cognito-idp", "lambda", "logs", "secretsmanager", "sns"]
 }
 
 variable "gateway_endpoints" {

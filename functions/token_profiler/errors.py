@@ -105,3 +105,10 @@ class StoreUnavailable(ProfilerError):
     """The spend counters cannot be reached and the plan store fails closed."""
 
     status = 503
+
+
+class Conflict(ProfilerError):
+    """The request clashes with what exists (a user that belongs to another tenant, a disabled
+    tenant that cannot take new users)."""
+
+    status = 409

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from token_profiler import money
+from token_profiler import money, registry
 from token_profiler.errors import (
     BadRequest,
     BudgetExhausted,
@@ -370,6 +370,29 @@ class PlanStore:
     def get_plan(self, tenant: str) -> Plan:
         """The tenant's plan, or the default plan when none was set."""
         return self.stored_plan(tenant) or self.default_plan
+
+    def plan_and_registry(self, tenant: str, tenants_table: str) -> tuple[Plan, bool]:
+        """The tenant's plan and whether the registry lets it call models, in ONE round trip
+        (BatchGetItem over the plans table and the registry). Unprocessed keys (throttling) are
+        read again, with a short backoff."""
+        pending: dict[str, Any] = {
+            self.name: {"Keys": [{"pk": {"S": tenant}, "sk": {"S": PLAN_SK}}], "ConsistentRead": True},
+            tenants_table: {"Keys": [{registry.hash_key(): {"S": tenant}}], "ConsistentRead": True},
+        }
+        found: dict[str, list[dict[str, Any]]] = {}
+        for attempt in range(self.max_attempts):
+            answer = self.client.batch_get_item(RequestItems=pending)
+            for table, items in (answer.get("Responses") or {}).items():
+                found.setdefault(table, []).extend(items)
+            pending = answer.get("UnprocessedKeys") or {}
+            if not pending:
+                break
+            self.sleep(min(0.5, 0.01 * 2**attempt))
+        else:
+            raise StoreUnavailable("the plan and tenant registry could not be read (throttled); try again")
+        plan_items, registry_items = found.get(self.name, []), found.get(tenants_table, [])
+        plan = plan_from_item(plan_items[0]) if plan_items else self.default_plan
+        return plan, registry.is_active_item(registry_items[0] if registry_items else None)
 
     def put_plan(self, tenant: str, plan: Plan) -> Plan:
         self.client.put_item(TableName=self.name, Item=plan_to_item(tenant, plan, iso(self.clock())))
@@ -716,18 +739,25 @@ class Enforcer:
     alerts: Alerts | None = None
     plan_cache_seconds: float = 30.0
     logger: Any = None
-    _plans: dict[str, tuple[float, Plan]] = field(default_factory=dict)
+    # the tenant registry (token_profiler.tenants); empty: every tenant is active
+    tenants_table: str = ""
+    _plans: dict[str, tuple[float, Plan, bool]] = field(default_factory=dict)
 
-    def plan(self, tenant: str) -> Plan:
-        """The tenant's plan, cached per container for ``plan_cache_seconds``."""
+    def plan_and_status(self, tenant: str) -> tuple[Plan, bool]:
+        """The tenant's plan and whether it is active (not disabled in the registry), read together
+        in one round trip and cached together per container for ``plan_cache_seconds``: a plan
+        change or a disable takes effect within that time."""
         cached = self._plans.get(tenant)
         now = time.monotonic()
         if cached and cached[0] > now:
-            return cached[1]
-        plan = self.store.get_plan(tenant)
+            return cached[1], cached[2]
+        if self.tenants_table:
+            plan, active = self.store.plan_and_registry(tenant, self.tenants_table)
+        else:
+            plan, active = self.store.get_plan(tenant), True
         if self.plan_cache_seconds > 0:
-            self._plans[tenant] = (now + self.plan_cache_seconds, plan)
-        return plan
+            self._plans[tenant] = (now + self.plan_cache_seconds, plan, active)
+        return plan, active
 
     def _warn(self, message: str, **extra: Any) -> None:
         if self.logger is not None:
@@ -738,11 +768,13 @@ class Enforcer:
     ) -> tuple[Plan, Reservation] | None:
         """Check the plan's models, rate limits and budget; None when failing open."""
         try:
-            plan = self.plan(tenant)
+            plan, active = self.plan_and_status(tenant)
         except Exception as exc:
-            if not _is_store_error(exc):
+            if not (_is_store_error(exc) or isinstance(exc, StoreUnavailable)):
                 raise
             return self._unreachable(exc)
+        if not active:
+            raise Forbidden(f"tenant {tenant} is disabled")
         if plan.models and model_id not in plan.models:
             raise Forbidden(f"model {model_id} is not in tenant {tenant}'s plan")
         estimate = worst_case(model_id, model, inputs, max_tokens, self.catalog, self.region)
@@ -863,6 +895,7 @@ def enforcer_from_settings(settings: Any, catalog: Catalog, logger: Any = None) 
         alerts=alerts,
         plan_cache_seconds=settings.plan_cache_seconds,
         logger=logger,
+        tenants_table=settings.tenants_table,
     )
 
 

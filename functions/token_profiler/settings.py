@@ -25,6 +25,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "focus_export": ("S3_BUCKET", "TABLE_NAME", "FOCUS_PROVIDER_NAME"),
     "statements": ("TABLE_NAME", "S3_BUCKET"),
     "archive_verify": ("USAGE_SIGNING_SECRET",),
+    "tenants": ("TENANTS_TABLE", "PLANS_TABLE", "USER_POOL_ID"),
 }
 
 TRUE = {"1", "true", "yes", "on"}
@@ -82,6 +83,9 @@ class Settings:
     # the FOCUS export (token_profiler.focus): who bills the tenants, and under which account
     focus_provider_name: str = ""
     focus_billing_account_id: str = ""
+    # the tenant registry (token_profiler.tenants) and the pool its users are created in
+    tenants_table: str = ""
+    user_pool_id: str = ""
 
     @property
     def catalog(self) -> Catalog:
@@ -218,6 +222,8 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         focus_provider_name=env.get("FOCUS_PROVIDER_NAME", "").strip(),
         focus_billing_account_id=env.get("FOCUS_BILLING_ACCOUNT_ID", "").strip()
         or env.get("FOCUS_PROVIDER_NAME", "").strip(),
+        tenants_table=env.get("TENANTS_TABLE", "").strip(),
+        user_pool_id=env.get("USER_POOL_ID", "").strip(),
     )
     if function == "cost_tracking_manual" and bool(settings.runs_table) != bool(settings.aggregator_function):
         raise ConfigError("RUNS_TABLE and AGGREGATOR_FUNCTION: set both (asynchronous runs) or neither")

@@ -51,6 +51,10 @@ ROUTES = [
     "POST /statements",
     "POST /statement_download",
     "POST /statement_generate",
+    "POST /tenants",
+    "POST /tenant_create",
+    "POST /tenant_update",
+    "POST /tenant_user",
 ]
 RESULTS: dict[str, dict] = {}
 
@@ -158,6 +162,8 @@ def test_fuzz_every_route_as_a_tenant(local_stack, tmp_path, tenant_token):
     assert ("POST /ddb_cost_retrieval", 200) in statuses
     assert ("POST /cost_track_manual", 403) in statuses
     assert ("POST /cost_track_manual", 200) not in statuses
+    assert ("POST /tenant_create", 403) in statuses
+    assert not any(op in ("POST /tenants", "POST /tenant_create") and code == 200 for op, code in statuses)
 
 
 def test_fuzz_every_route_as_an_admin(local_stack, tmp_path, e2e):

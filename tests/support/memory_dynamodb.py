@@ -115,3 +115,81 @@ class MemoryDynamoDB:
             if not _text(values[":lo"]) <= _text(item["date"]) <= _text(values[":hi"]):
                 return False
         return True
+
+
+class ConditionFailed(Exception):
+    """What botocore raises for a failed condition (the code is all the domain code reads)."""
+
+    def __init__(self, operation: str):
+        super().__init__(f"{operation}: The conditional request failed")
+        self.response = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "failed"}}
+
+
+class MemoryRegistryTable:
+    """The tenant registry's calls (GetItem, conditional PutItem, conditional UpdateItem with SET,
+    Scan in pages), understanding exactly the expressions ``token_profiler.tenants.Registry``
+    writes and refusing anything else."""
+
+    def __init__(self, table_name: str, key: str = "tenant", page_size: int = 2):
+        self.table_name = table_name
+        self.key = key
+        self.page_size = page_size
+        self.items: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+
+    def _check(self, kwargs: dict[str, Any]) -> None:
+        if kwargs.get("TableName") != self.table_name:
+            raise ValueError(f"no table {kwargs.get('TableName')!r}")
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs)
+        self.calls.append("get_item")
+        # the registry reads what it has just written (a create that lost the race, an update)
+        assert kwargs.get("ConsistentRead") is True, "registry reads are strongly consistent"
+        item = self.items.get(_text(kwargs["Key"][self.key]))
+        return {"Item": dict(item)} if item else {}
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs)
+        self.calls.append("put_item")
+        if kwargs.get("ConditionExpression") != "attribute_not_exists(#k)":
+            raise ValueError(f"unsupported condition: {kwargs.get('ConditionExpression')!r}")
+        if kwargs["ExpressionAttributeNames"] != {"#k": self.key}:
+            raise ValueError("the condition must name the hash key")
+        tenant = _text(kwargs["Item"][self.key])
+        if tenant in self.items:
+            raise ConditionFailed("PutItem")
+        self.items[tenant] = dict(kwargs["Item"])
+        return {}
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs)
+        self.calls.append("update_item")
+        names, values = kwargs["ExpressionAttributeNames"], kwargs["ExpressionAttributeValues"]
+        if kwargs.get("ConditionExpression") != "attribute_exists(#k)" or names.get("#k") != self.key:
+            raise ValueError(f"unsupported condition: {kwargs.get('ConditionExpression')!r}")
+        expression = kwargs["UpdateExpression"]
+        if not expression.startswith("SET "):
+            raise ValueError(f"unsupported update: {expression!r}")
+        tenant = _text(kwargs["Key"][self.key])
+        if tenant not in self.items:
+            raise ConditionFailed("UpdateItem")
+        item = self.items[tenant]
+        for assignment in expression[4:].split(", "):
+            name, value = (part.strip() for part in assignment.split(" = "))
+            item[names.get(name, name)] = values[value]
+        return {"Attributes": dict(item)} if kwargs.get("ReturnValues") == "ALL_NEW" else {}
+
+    def scan(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs)
+        self.calls.append("scan")
+        ordered = sorted(self.items)[::-1]  # no order to rely on
+        start = 0
+        after = kwargs.get("ExclusiveStartKey")
+        if after:
+            start = ordered.index(_text(after[self.key])) + 1
+        page = ordered[start : start + self.page_size]
+        answer: dict[str, Any] = {"Items": [dict(self.items[t]) for t in page]}
+        if start + self.page_size < len(ordered):
+            answer["LastEvaluatedKey"] = {self.key: {"S": page[-1]}}
+        return answer

@@ -62,6 +62,7 @@ def test_required_endpoints_are_what_the_calls_need():
             "logs",
             "secretsmanager",
             "sns",
+            "cognito-idp",  # the tenants function creates tenant users
         }
     )
     assert set(GATEWAY_ENDPOINTS) == {"s3", "dynamodb"}

@@ -88,7 +88,8 @@ def test_the_real_functions_need_what_docs_say():
     assert derive_actions("invoke_model") == {
         "bedrock:InvokeModel",
         secret,
-        "dynamodb:GetItem",  # the tenant's plan (cached per container)
+        "dynamodb:GetItem",  # the period's counters (a 402's figures, alerts)
+        "dynamodb:BatchGetItem",  # the tenant's plan and registry status in one read (cached)
         "dynamodb:UpdateItem",  # reserve (also inside TransactWriteItems), settle, release, alert marks
         "sns:Publish",  # budget alerts
     }
@@ -96,6 +97,16 @@ def test_the_real_functions_need_what_docs_say():
     assert derive_actions("tenant_status") == {"dynamodb:GetItem", "dynamodb:Scan"}
     # the archive's processor reads the keyring, and nothing else
     assert derive_actions("archive_verify") == {"secretsmanager:GetSecretValue"}
+    assert derive_actions("tenants") == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",  # tenant_create: conditional put, ids never reused
+        "dynamodb:UpdateItem",  # tenant_update
+        "dynamodb:Scan",  # the listing
+        "cognito-idp:DescribeUserPool",  # the temporary password meets the pool's policy
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminGetUser",  # an existing user's tenant (idempotent, or 409)
+        "cognito-idp:AdminAddUserToGroup",
+    }
     aggregation = {
         "logs:FilterLogEvents",
         "dynamodb:BatchWriteItem",

@@ -92,9 +92,12 @@ def test_the_planned_subnets_are_in_zones_every_endpoint_serves(plan):
     services = [r for r in read if r["type"] == "aws_vpc_endpoint_service"]
     from scripts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
 
-    # the default endpoints (what the functions call), each looked up in the Region's list
+    # the default endpoints (what the functions call), each looked up in the Region's list; moto
+    # lists no cognito-idp endpoint service, so the emulator switch skips that one lookup
+    # (emulator_unlisted_endpoint_services, docs/terraform.md); on AWS it is looked up too
+    unlisted = {"cognito-idp"}
     assert {s["values"]["service_name"] for s in services} == {
-        f"com.amazonaws.us-east-1.{name}" for name in REQUIRED_INTERFACE_ENDPOINTS
+        f"com.amazonaws.us-east-1.{name}" for name in REQUIRED_INTERFACE_ENDPOINTS if name not in unlisted
     }
     subnets = [
         c["change"]["after"]["availability_zone"]

@@ -125,6 +125,7 @@ def test_cold_import_smoke_times_every_handler():
         "focus_export",
         "statements",
         "archive_verify",
+        "tenants",
     }
     assert all(v["median_ms"] > 0 for v in record["ours"].values())
     # the boto3 + Logger floor needs no extra package, so it always runs

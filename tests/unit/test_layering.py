@@ -40,6 +40,7 @@ def test_handlers_are_thin():
         "focus_export",
         "statements",
         "archive_verify",
+        "tenants",
     ):
         source = (FUNCTIONS / key / "index.py").read_text()
         assert "def lambda_handler(event, context):" in source

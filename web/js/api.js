@@ -7,6 +7,7 @@ const STATUS_TEXT = {
   402: 'Over budget',
   403: 'Not allowed',
   404: 'Not found',
+  409: 'Conflict',
   413: 'Too large',
   429: 'Too many requests',
   500: 'Server error',

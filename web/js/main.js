@@ -10,6 +10,7 @@ import {
 import { groupBy, normalizeRow, pivot, sortRows, toCsv, totals } from './usage.js';
 import { loadTenants, refreshBudget, wirePlans } from './plans.js';
 import { loadStatements, showStatementAdmin, wireStatements } from './statements.js';
+import { loadTenantList, wireTenants } from './tenants.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -681,6 +682,8 @@ async function start() {
   $('tab-admin').addEventListener('click', () => loadTenants(api));
   wireStatements(api, busy, isAdmin);
   $('tab-statements').addEventListener('click', () => loadStatements(api, busy, isAdmin()));
+  wireTenants(api, busy);
+  $('tab-admin').addEventListener('click', () => loadTenantList(api));
   await loadModels();
   if (auth.signedIn) {
     if (auth.secondsLeft() < 30) {

@@ -114,3 +114,33 @@ resource "aws_dynamodb_table" "runs" {
 
   tags = var.tags
 }
+
+# The tenant registry (token_profiler.tenants): one item per tenant, never deleted, so an id is
+# never reused. Key schema from tenants.json.
+resource "aws_dynamodb_table" "tenants" {
+  # checkov:skip=CKV_AWS_119:encrypted at rest with the AWS-managed key; a CMK adds cost and key-policy upkeep per deployment
+  name         = "${var.name}_tenants"
+  billing_mode = var.tenants_schema.billing_mode
+  hash_key     = var.tenants_schema.hash_key
+
+  dynamic "attribute" {
+    for_each = var.tenants_schema.attributes
+    content {
+      name = attribute.value.name
+      type = attribute.value.type
+    }
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  # like the usage table: the registry is what keeps tenant ids unique over time
+  deletion_protection_enabled = var.deletion_protection
+
+  tags = var.tags
+}

@@ -42,3 +42,13 @@ output "runs_table_arn" {
   description = "ARN of the runs table."
   value       = aws_dynamodb_table.runs.arn
 }
+
+output "tenants_table_name" {
+  description = "Name of the tenant registry table."
+  value       = aws_dynamodb_table.tenants.name
+}
+
+output "tenants_table_arn" {
+  description = "ARN of the tenant registry table."
+  value       = aws_dynamodb_table.tenants.arn
+}

@@ -41,6 +41,15 @@ variable "plans_schema" {
   })
 }
 
+variable "tenants_schema" {
+  description = "The tenant registry's key schema, decoded from functions/token_profiler/tenants.json (shared with the code and tests)."
+  type = object({
+    hash_key     = string
+    attributes   = list(object({ name = string, type = string }))
+    billing_mode = string
+  })
+}
+
 variable "report_version_days" {
   description = "Days an overwritten report (noncurrent version) is kept."
   type        = number
