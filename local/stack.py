@@ -354,6 +354,7 @@ class LocalStack:
                 {"username": username, "password": password, "tenant_id": tenant, "refusal": refusal}
             )
         return users
+
     def _register_tenants(self, table: str | None, tenant_ids: set[str | None], region: str) -> None:
         """The seeded users' tenants in the registry, as `make tenant-add` would register them."""
         if not table:
