@@ -24,9 +24,28 @@ BASE = {
 }
 
 
+def _list_cognito_idp_as_aws_does(parsed, **_):
+    """moto's DescribeVpcEndpointServices lacks cognito-idp, which AWS offers as an interface
+    endpoint in us-east-1 (a required endpoint: the tenants function creates users). Add it, in
+    the zones moto gives the logs endpoint, so the check sees what AWS would answer."""
+    details = parsed.get("ServiceDetails", [])
+    names = {d["ServiceName"] for d in details}
+    logs = next((d for d in details if d["ServiceName"] == "com.amazonaws.us-east-1.logs"), None)
+    if logs is not None and "com.amazonaws.us-east-1.cognito-idp" not in names:
+        details.append({**logs, "ServiceName": "com.amazonaws.us-east-1.cognito-idp"})
+
+
 @pytest.fixture
 def client(moto_server_url):
-    return lambda service: boto3.client(service, region_name="us-east-1", endpoint_url=moto_server_url)
+    def make(service):
+        made = boto3.client(service, region_name="us-east-1", endpoint_url=moto_server_url)
+        if service == "ec2":
+            made.meta.events.register(
+                "after-call.ec2.DescribeVpcEndpointServices", _list_cognito_idp_as_aws_does
+            )
+        return made
+
+    return make
 
 
 def by_topic(findings):
