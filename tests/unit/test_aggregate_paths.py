@@ -99,6 +99,7 @@ def record(**kwargs) -> dict:
         "region": "us-east-1",
         "usage": Usage(10, 282, 0, 0),
         "latency_ms": 412,
+        "day": DAY,
     }
     fields.update(kwargs)
     return usage_record(**fields)
@@ -193,7 +194,7 @@ SPELLINGS = [
     '{"input_tokens":-1,' + ",".join(_FIELDS) + "}",
     "{" + ",".join(_FIELDS) + ',"input_tokens":7}',
     "{" + ",".join(_FIELDS) + ',"schema_version":2}',
-    "{" + ",".join(_FIELDS) + ',"schema_version":3}',
+    "{" + ",".join(_FIELDS) + ',"schema_version":4}',
     "{" + ",".join(_FIELDS) + ',"tier":"flex","tier":"nope"}',
     "{" + ",".join(_FIELDS) + ',"cache_write_1h_input_tokens":1}',
     "{" + ",".join(_FIELDS) + ',"schema\\u005fversion":2}',
@@ -214,7 +215,7 @@ INVALID = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
-    line(schema_version=3),
+    line(schema_version=4),
     line(schema_version=0),
     line(schema_version="1"),
     line(input_tokens=-1),

@@ -19,6 +19,7 @@ from token_profiler.ledger import (
     DayTotals,
     archive,
     athena_engine,
+    day_params,
     day_sql,
     duckdb_engine,
     ingest,
@@ -230,6 +231,8 @@ def test_every_engine_over_the_processed_archive_equals_the_aggregator_over_the_
         "bad_signature": forged // 2,
         "missing_signature": 4,
         "unknown_key": forged - forged // 2,
+        "day_mismatch": 0,
+        "missing_day": 0,
     }
     # When the processor answers Firehose and its answers are archived (gzip lines, as Firehose writes)
     answer, _ = ingest.process({"records": records}, keys, None)
@@ -251,7 +254,7 @@ def test_every_engine_over_the_processed_archive_equals_the_aggregator_over_the_
     )
     source = athena_engine.source("demo_usage", "usage_lines", DAY)
     athena = DayTotals(day=DAY.isoformat())
-    for row in connection.execute(day_sql(source), [DAY.isoformat()]).fetchall():
+    for row in connection.execute(day_sql(source), day_params(DAY)).fetchall():
         athena.add_row(row)
     athena.add_refusals(connection.execute(refused_sql(source), [DAY.isoformat()]).fetchall())
     assert athena.sums == raw.sums

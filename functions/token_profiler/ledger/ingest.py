@@ -19,7 +19,9 @@ forged line in a stream's batch therefore never takes the genuine lines beside i
 
 The archive's ledger prefix thus holds only lines that verified, written by Firehose alone: the
 Athena engine reads it as it is, and ``refused.sql`` counts the refusals of a day for the run
-summary. Unsigned lines pass only on days before SIGNED_LINES_FROM (the line's own day).
+summary. Unsigned lines pass only on days before SIGNED_LINES_FROM (the line's own day). A verified
+line that names another day than the one it was logged on is refused as ``day_mismatch``, so the
+archive holds only lines whose signed day agrees with their logged time.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class Verifier:
         """None when the line is billable (verified, or unsigned on a day that accepts it)."""
         lenient = self.signed_from is not None and day is not None and day < self.signed_from
         probe = self._lenient if lenient else self._strict
+        # the day the line was logged: a verified line naming another is a replay (day_mismatch),
+        # unless it is the previous day's call logged in this day's first minutes
+        probe.day = day or ""
         skipped, rejected = probe.lines_skipped, dict(probe.rejected)
         probe.add(line)
         probe.seen.clear()  # a repeated request id is day.sql's to settle, not the processor's
