@@ -439,3 +439,63 @@ def test_a_line_forged_to_name_the_day_in_the_next_days_first_minutes_bills_noth
     assert [d.lines_counted for d in days] == [0, 0]
     assert sum(days[0].rejected.values()) == 0
     assert days[1].rejected["bad_signature"] == 1
+
+
+def undated_line(timestamp: str, request_id: str = "old") -> str:
+    """A genuine schema 2 line, signed before lines named their day."""
+    return stamped(
+        timestamp,
+        tenant="t",
+        request_id=request_id,
+        model_id="m",
+        input_tokens=5,
+        output_tokens=6,
+        keyring=TEST_KEYRING,
+        schema_version=2,
+    )
+
+
+@pytest.mark.parametrize("engine", ("logs", "duckdb-raw"))
+@pytest.mark.parametrize("accept_undated", (True, False))
+def test_a_signed_line_without_a_day_bills_only_before_the_cut_over(engine, accept_undated):
+    lines = [undated_line(at(DAY, "08:00:00,000")), dated(at(DAY, "09:00:00,000"), DAY)]
+    if engine == "logs":
+        totals = logs_engine.read_day(
+            FakeLogs(lines),
+            "g",
+            DAY,
+            keys=TEST_KEYRING.keys,
+            accept_unsigned=False,
+            accept_undated=accept_undated,
+        )
+    else:
+        totals = duckdb_engine.read_day(
+            archive_of(lines, processed=False),
+            "bucket",
+            "usage/",
+            DAY,
+            keys=TEST_KEYRING.keys,
+            accept_unsigned=False,
+            accept_undated=accept_undated,
+        )
+    # the dated line always bills; the undated one before the cut-over, else it is refused
+    assert totals.lines_counted == (2 if accept_undated else 1)
+    assert totals.rejected["missing_day"] == (0 if accept_undated else 1)
+    assert totals.lines_read == 2
+
+
+def test_the_processor_applies_the_cut_over_to_the_day_a_line_was_logged():
+    cut_over = NEXT
+    lines = [undated_line(at(DAY, "23:00:00,000"), "before"), undated_line(at(NEXT, "01:00:00,000"), "on")]
+    answer, counts = ingest.process({"records": [record(envelope(lines))]}, TEST_KEYRING.keys, None, cut_over)
+    assert counts == {"verified": 1, "missing_day": 1}
+    kept = answer_lines(answer["records"][0])
+    assert kept[0] == lines[0]
+    assert json.loads(kept[1])["reason"] == "missing_day"
+    # and the Athena engine's queries over that archive: the 26th bills it, the 27th reports it
+    s3 = FakeS3(
+        {f"usage/{hour_of(x)}/{n}.gz": gzip.compress((x + "\n").encode()) for n, x in enumerate(kept)}
+    )
+    days = [athena_on_duckdb(s3, day) for day in (DAY, NEXT)]
+    assert [d.lines_counted for d in days] == [1, 0]
+    assert [d.rejected["missing_day"] for d in days] == [0, 1]

@@ -116,9 +116,10 @@ def read_day(athena: Any, workgroup: str, database: str, table: str, day: dt.dat
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     athena = client("athena")
 
-    def read(day: dt.date, keys: Any, accept_unsigned: bool) -> DayTotals:
-        # keys and accept_unsigned were applied at ingestion, with the same rules and the same
-        # SIGNED_LINES_FROM: the archive holds verified lines and refusal records only
+    def read(day: dt.date, keys: Any, accept_unsigned: bool, accept_undated: bool = True) -> DayTotals:
+        # keys, accept_unsigned and accept_undated were applied at ingestion, with the same rules
+        # and the same SIGNED_LINES_FROM and SIGNED_DAYS_FROM: the archive holds verified lines and
+        # refusal records only
         return read_day(athena, settings.athena_workgroup, settings.glue_database, settings.glue_table, day)
 
     return read

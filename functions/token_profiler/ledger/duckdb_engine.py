@@ -100,10 +100,13 @@ def read_day(
     *,
     keys: Mapping[str, bytes] | None,
     accept_unsigned: bool,
+    accept_undated: bool = True,
 ) -> DayTotals:
     """The day's totals over verified lines: signatures are checked in Python before day.sql (again,
     where the ingestion processor checked them already), and the processor's refusals counted."""
-    probe = DayAggregate(day.isoformat(), keys, accept_unsigned=accept_unsigned)
+    probe = DayAggregate(
+        day.isoformat(), keys, accept_unsigned=accept_unsigned, accept_undated=accept_undated
+    )
     with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
         files = []
         for n, key in enumerate(archive.day_keys(s3, bucket, prefix, day)):
@@ -124,6 +127,12 @@ def read_day(
 
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     s3 = client("s3")
-    return lambda day, keys, accept_unsigned: read_day(
-        s3, settings.archive_bucket, settings.archive_prefix, day, keys=keys, accept_unsigned=accept_unsigned
+    return lambda day, keys, accept_unsigned, accept_undated=True: read_day(
+        s3,
+        settings.archive_bucket,
+        settings.archive_prefix,
+        day,
+        keys=keys,
+        accept_unsigned=accept_unsigned,
+        accept_undated=accept_undated,
     )

@@ -19,8 +19,9 @@ def read_day(
     *,
     keys: Mapping[str, bytes] | None,
     accept_unsigned: bool,
+    accept_undated: bool = True,
 ) -> DayTotals:
-    agg = DayAggregate(day.isoformat(), keys, accept_unsigned=accept_unsigned)
+    agg = DayAggregate(day.isoformat(), keys, accept_unsigned=accept_unsigned, accept_undated=accept_undated)
     add = agg.add
     for message in iter_day_messages(logs_client, log_group, day):
         add(message)
@@ -43,6 +44,11 @@ def read_day(
 
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     logs = client("logs")
-    return lambda day, keys, accept_unsigned: read_day(
-        logs, settings.log_group_api, day, keys=keys, accept_unsigned=accept_unsigned
+    return lambda day, keys, accept_unsigned, accept_undated=True: read_day(
+        logs,
+        settings.log_group_api,
+        day,
+        keys=keys,
+        accept_unsigned=accept_unsigned,
+        accept_undated=accept_undated,
     )
