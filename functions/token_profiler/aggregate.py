@@ -195,8 +195,12 @@ class DayAggregate:
         if self.day:
             previous = (dt.date.fromisoformat(self.day) - dt.timedelta(days=1)).isoformat()
             stamp = _TIMESTAMP_KEY.search(message)
-            if day == previous and stamp is not None and stamp.group(1)[11:16] < LATE_UNTIL:
-                return False  # the previous day's call logged after midnight: counted on its day
+            logged = stamp.group(1) if stamp is not None else ""
+            # the previous day's call logged after midnight, or stamped before it by the logger and
+            # received after it by CloudWatch Logs (the logs engine's window is the event's time):
+            # counted on its own day
+            if day == previous and (logged[11:16] < LATE_UNTIL or logged[:10] == day):
+                return False
         self.rejected[DAY_MISMATCH] += 1
         return False
 

@@ -396,6 +396,8 @@ def signed_at(timestamp: str, day: str | None, request_id: str = "r-day") -> str
         ("2026-11-26 10:00:00,000+0000", "2026-11-27", True, False, "day_mismatch"),
         ("2026-11-26 00:04:59,999+0000", "2026-11-25", True, False, None),  # the 25th's late line
         ("2026-11-26 00:05:00,000+0000", "2026-11-25", True, False, "day_mismatch"),
+        ("2026-11-25 23:59:59,999+0000", "2026-11-25", True, False, None),  # received after midnight
+        ("2026-11-25 10:00:00,000+0000", "2026-11-24", True, False, "day_mismatch"),
         ("2026-11-26 00:01:00,000+0000", "2026-11-24", True, False, "day_mismatch"),
         ("2026-11-26 00:01:00,000+0000", "", True, False, "day_mismatch"),
         ("2026-11-26 10:00:00,000+0000", None, True, True, None),
@@ -441,3 +443,12 @@ def test_add_late_keeps_only_this_days_verified_lines_and_leaves_no_count_otherw
     assert agg.add_late(ours) is False  # the same call again: a duplicate
     assert (agg.lines_counted, agg.duplicates, agg.lines_skipped, agg.lines_rejected) == (1, 1, 0, 0)
     assert agg.late is False
+
+
+def test_unsigned_days_also_accept_signed_lines_without_a_day():
+    from tests.support.usage_lines import TEST_KEYRING
+
+    message = signed_at("2026-11-26 10:00:00,000+0000", None)
+    for add in ("_add_fast", "_add_checked"):
+        agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True, accept_undated=False)
+        assert getattr(agg, add)(message) is True

@@ -321,10 +321,10 @@ class FakeLogs:
     class exceptions:  # noqa: N801 - boto3's name
         ResourceNotFoundException = KeyError
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], delay_ms: int = 0):
         def millis(line: str) -> int:
             logged = dt.datetime.strptime(json.loads(line)["timestamp"], "%Y-%m-%d %H:%M:%S,%f%z")
-            return int(logged.timestamp() * 1000)
+            return int(logged.timestamp() * 1000) + delay_ms
 
         self.events = [{"timestamp": millis(x), "message": x} for x in lines]
 
@@ -499,3 +499,17 @@ def test_the_processor_applies_the_cut_over_to_the_day_a_line_was_logged():
     days = [athena_on_duckdb(s3, day) for day in (DAY, NEXT)]
     assert [d.lines_counted for d in days] == [1, 0]
     assert [d.rejected["missing_day"] for d in days] == [0, 1]
+
+
+def test_the_logs_engine_bills_a_line_stamped_before_midnight_and_received_after_it_once():
+    # Given a call stamped 23:59:59.990 by the logger that CloudWatch Logs received 20 ms later
+    line = dated(at(DAY, "23:59:59,990"), DAY)
+    logs = FakeLogs([line], delay_ms=20)
+    days = [
+        logs_engine.read_day(logs, "g", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+        for day in (DAY, NEXT)
+    ]
+    # Then its day bills it (from the next day's first minutes) and the next day neither bills nor
+    # refuses it
+    assert [d.lines_counted for d in days] == [1, 0]
+    assert [sum(d.rejected.values()) for d in days] == [0, 0]
