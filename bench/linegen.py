@@ -199,6 +199,7 @@ def generate(
                 "region": REGION,
                 **usage,
                 "latency_ms": rng.randint(80, 6000),
+                "day": _stamp(ts)[:10],  # schema 3: the call's UTC day, signed
             },
             "xray_trace_id": f"1-{ts // 1000:08x}-{rng.getrandbits(96):024x}",
         }

@@ -112,6 +112,7 @@ class StackConfig:
     metrics_per_tenant: bool = False
     output_tokens_per_second: float = 50.0
     signed_lines_from: str = ""
+    signed_days_from: str = ""
     # tenant plans (docs/plans.md)
     default_plan: dict[str, Any] = field(default_factory=dict)
     plan_time_zone: str = "UTC"
@@ -370,6 +371,7 @@ KEYS: dict[str, _Key] = {
     "METRICS_PER_TENANT": _Key(_check_bool, False),
     "OUTPUT_TOKENS_PER_SECOND": _Key(_check_rate, 50),
     "SIGNED_LINES_FROM": _Key(_check_day_or_empty, ""),
+    "SIGNED_DAYS_FROM": _Key(_check_day_or_empty, ""),
     "DEFAULT_PLAN": _Key(_check_default_plan, {}),
     "PLAN_TIME_ZONE": _Key(_check_time_zone, "UTC"),
     "PLANS_FAIL_OPEN": _Key(_check_bool, False),
@@ -435,6 +437,7 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         metrics_per_tenant=values["METRICS_PER_TENANT"],
         output_tokens_per_second=values["OUTPUT_TOKENS_PER_SECOND"],
         signed_lines_from=values["SIGNED_LINES_FROM"],
+        signed_days_from=values["SIGNED_DAYS_FROM"],
         default_plan=dict(values["DEFAULT_PLAN"]),
         plan_time_zone=values["PLAN_TIME_ZONE"],
         plans_fail_open=values["PLANS_FAIL_OPEN"],

@@ -57,6 +57,7 @@ locals {
     # usage-line signatures: the keyring to verify with, and the first day unsigned lines are refused
     USAGE_SIGNING_SECRET = module.signing.secret_arn
     SIGNED_LINES_FROM    = var.signed_lines_from
+    SIGNED_DAYS_FROM     = var.signed_days_from
     # counters against the ledger after each run (token_profiler.reconcile)
     PLANS_TABLE    = module.data.plans_table_name
     DEFAULT_PLAN   = var.default_plan
@@ -336,7 +337,7 @@ locals {
       timeout     = 120
       memory_size = 512
       route       = null
-      environment = { USAGE_SIGNING_SECRET = module.signing.secret_arn, SIGNED_LINES_FROM = var.signed_lines_from }
+      environment = { USAGE_SIGNING_SECRET = module.signing.secret_arn, SIGNED_LINES_FROM = var.signed_lines_from, SIGNED_DAYS_FROM = var.signed_days_from }
       statements  = [local.read_signing_key]
     }
   }

@@ -382,6 +382,17 @@ variable "signed_lines_from" {
   }
 }
 
+variable "signed_days_from" {
+  description = "SIGNED_DAYS_FROM: first UTC day (YYYY-MM-DD) on which signed usage lines that name no day (written before schema 3) are rejected; empty bills them on every day."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.signed_days_from == "" || can(regex("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", var.signed_days_from))
+    error_message = "signed_days_from must be empty or a date YYYY-MM-DD."
+  }
+}
+
 # ---- usage ledger (archive and engines) ----------------------------------------------------
 
 variable "ledger_engine" {

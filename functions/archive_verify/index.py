@@ -36,9 +36,10 @@ def _reload_keyring() -> bool:
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    answer, counts = ingest.process(event, _state["keyring"].keys, SETTINGS.signed_lines_from)
+    cut_overs = (SETTINGS.signed_lines_from, SETTINGS.signed_days_from)
+    answer, counts = ingest.process(event, _state["keyring"].keys, *cut_overs)
     if counts.get(signing.UNKNOWN_KEY) and _reload_keyring():
-        answer, counts = ingest.process(event, _state["keyring"].keys, SETTINGS.signed_lines_from)
+        answer, counts = ingest.process(event, _state["keyring"].keys, *cut_overs)
     refused = {k: v for k, v in counts.items() if k not in ("verified", "records_failed")}
     if refused or counts.get("records_failed"):
         # counts only: never a line, a tenant or a key

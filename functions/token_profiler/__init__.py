@@ -5,7 +5,7 @@ Shipped to Lambda as a layer. Nothing here imports aws-lambda-powertools at impo
 """
 
 USAGE_MARKER = "TOKEN_USAGE"
-USAGE_SCHEMA_VERSION = 2  # the aggregator still reads version 1 lines
+USAGE_SCHEMA_VERSION = 3  # the aggregator still reads versions 1 and 2
 # CloudWatch namespace of the product's metrics (powertools Metrics, embedded metric format).
 METRICS_NAMESPACE = "BedrockTokenProfiler"
 

@@ -25,11 +25,20 @@ displace the real one. Unsigned lines count only where ``accept_unsigned`` says 
 the deployment's SIGNED_LINES_FROM). The fast path checks the MAC over the object's bytes as they
 appear in the line (the signer logs them in canonical order, ``sig`` last) and decodes only bytes
 that verified; anything else goes to the checked path, which re-encodes the decoded object.
+
+A line bills only on the day it names (schema version 3's signed ``day``): a verified line logged on
+this day that names another one is refused as ``day_mismatch`` (a copy replayed into this day's
+log), except a line of the previous day logged in this day's first ``LATE_UNTIL`` (a call at
+23:59:59.999 logged after midnight), which is left to its own day. That day's engine reads those
+first minutes of the next day too (``add_late``) and keeps only the lines that name it. A verified
+line without a day bills only where ``accept_undated`` says so (days before SIGNED_DAYS_FROM),
+else it is refused as ``missing_day``. The fast path pays one comparison per line for this.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from binascii import b2a_base64
 from collections.abc import Mapping
 from hmac import compare_digest
@@ -38,10 +47,22 @@ from typing import Annotated, Any, Literal
 
 from token_profiler import USAGE_MARKER, money
 from token_profiler.prices import PRICE_COLUMNS, TIERS, Catalog, Price, price_columns
-from token_profiler.signing import MISSING_SIGNATURE, REASONS, URLSAFE, KeyedMac, check
+from token_profiler.signing import (
+    DAY_MISMATCH,
+    MISSING_DAY,
+    MISSING_SIGNATURE,
+    REASONS,
+    URLSAFE,
+    KeyedMac,
+    check,
+)
 
-# Schema versions read: 1 (before the cache-duration and tier fields) and 2 (usage.py writes it).
-READ_VERSIONS = (1, 2)
+# Schema versions read: 1 (before the cache-duration and tier fields), 2 (before the signed day) and
+# 3 (usage.py writes it).
+READ_VERSIONS = (1, 2, 3)
+# A line of the previous day logged before this time of the next day is that day's late line, not a
+# replay (day.sql gets the same value as a parameter: ledger.day_params).
+LATE_UNTIL = "00:05"
 
 try:  # in the layer (requirements/runtime.txt); the standard library does everything without it
     import msgspec
@@ -67,6 +88,7 @@ _SIG_END = '"}}'
 _SIG_KID_LEN = len(_SIG_KID_END)
 _SIG_END_LEN = len(_SIG_END)
 _MAC_LEN = 43  # base64url of a SHA-256 digest, unpadded (signing.mac)
+_TIMESTAMP_KEY = re.compile(r'"timestamp": ?"([^"]*)"')
 
 if msgspec is not None:
     _Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -80,7 +102,7 @@ if msgspec is not None:
         the cache writes and the pricing tier. Other fields (latency_ms, and any field a later
         version adds) are read and ignored."""
 
-        schema_version: Literal[1, 2]
+        schema_version: Literal[1, 2, 3]
         tenant_id: _Text
         request_id: _Text
         model_id: _Text
@@ -93,6 +115,8 @@ if msgspec is not None:
         tier: _Tier = "standard"
         # optional, additive: a call we stopped waiting for, logged with its bounds (billed as is)
         timed_out: bool = False
+        # version 3: the call's UTC day, signed (absent in versions 1 and 2)
+        day: str | None = None
 
     _decode_usage = msgspec.json.Decoder(_UsageV1).decode
 else:  # pragma: no cover - tested by loading this module with msgspec hidden
@@ -128,12 +152,22 @@ class DayAggregate:
         "keys",
         "macs",
         "accept_unsigned",
+        "accept_undated",
+        "late",
         "timed_out",
     )
 
-    def __init__(self, day: str, keys: Mapping[str, bytes] | None = None, *, accept_unsigned: bool = False):
+    def __init__(
+        self,
+        day: str,
+        keys: Mapping[str, bytes] | None = None,
+        *,
+        accept_unsigned: bool = False,
+        accept_undated: bool = True,
+    ):
         """``keys``: signing keys by id; ``accept_unsigned``: bill lines without a signature (the
-        days before SIGNED_LINES_FROM). A line with a signature is always verified."""
+        days before SIGNED_LINES_FROM). A line with a signature is always verified.
+        ``accept_undated``: bill lines without a day (SIGNED_DAYS_FROM; always when unsigned lines are)."""
         self.day = day
         self.sums: dict[tuple[str, str, str, str], list[int]] = {}
         self.seen: set[str] = set()
@@ -145,6 +179,42 @@ class DayAggregate:
         # per key id, its HMAC's precomputed (inner, outer) states (signing.KeyedMac.pads)
         self.macs = {kid: KeyedMac(key).pads() for kid, key in self.keys.items()}
         self.accept_unsigned = accept_unsigned
+        self.accept_undated = accept_undated or accept_unsigned
+        self.late = False  # add_late: reading the next day's first minutes
+
+    def _other_day(self, message: str, day: Any) -> bool:
+        """Whether a verified line that does not name this day (``day``: the one it names, or None)
+        still counts here; otherwise it is refused here or left to its own day."""
+        if self.late:
+            return False  # the next day's own lines: its run counts or refuses them
+        if day is None:
+            if self.accept_undated:
+                return True
+            self.rejected[MISSING_DAY] += 1
+            return False
+        if self.day:
+            previous = (dt.date.fromisoformat(self.day) - dt.timedelta(days=1)).isoformat()
+            stamp = _TIMESTAMP_KEY.search(message)
+            logged = stamp.group(1) if stamp is not None else ""
+            # the previous day's call logged after midnight, or stamped before it by the logger and
+            # received after it by CloudWatch Logs (the logs engine's window is the event's time):
+            # counted on its own day
+            if day == previous and (logged[11:16] < LATE_UNTIL or logged[:10] == day):
+                return False
+        self.rejected[DAY_MISMATCH] += 1
+        return False
+
+    def add_late(self, message: str) -> bool:
+        """A line logged in the next day's first LATE_UNTIL: counted (or a duplicate) only when it
+        verifies and names this day; anything else is the next day's, and leaves no count here."""
+        skipped, rejected = self.lines_skipped, dict(self.rejected)
+        self.late = True
+        try:
+            counted = self.add(message)
+        finally:
+            self.late = False
+        self.lines_skipped, self.rejected = skipped, rejected
+        return counted
 
     def _add_fast(self, message: str) -> bool:
         """Count one CloudWatch message; returns False when it was skipped or a duplicate."""
@@ -206,6 +276,8 @@ class DayAggregate:
             return self._add_checked(message)
         if usage.cache_write_1h_input_tokens > usage.cache_write_input_tokens:
             return self._add_checked(message)
+        if usage.day != self.day and not self._other_day(message, usage.day):
+            return False
         request_id = usage.request_id
         seen = self.seen
         if request_id in seen:
@@ -261,6 +333,7 @@ class DayAggregate:
             cw1h = usage.get("cache_write_1h_input_tokens", 0)
             tier = usage.get("tier", "standard")
             timed_out = usage.get("timed_out", False)
+            day = usage.get("day")
             reason = check(usage, self.keys)
         except _PARSE_ERRORS:
             self.lines_skipped += 1
@@ -287,12 +360,15 @@ class DayAggregate:
             and type(tier) is str
             and tier in TIERS
             and type(timed_out) is bool
+            and (day is None or type(day) is str)
         ):
             self.lines_skipped += 1
             return False
         # verified before the request-id check: an unverified line never takes a real line's id
         if reason is not None and not (reason == MISSING_SIGNATURE and self.accept_unsigned):
             self.rejected[reason] += 1
+            return False
+        if day != self.day and not self._other_day(message, day):
             return False
         seen = self.seen
         if request_id in seen:

@@ -75,9 +75,11 @@ def aggregate_day(
     *,
     keyring: Keyring,
     accept_unsigned: bool,
+    accept_undated: bool = True,
 ):
-    """``read_day(day, keys, accept_unsigned)``: the engine, which verifies before it de-duplicates."""
-    agg = read_day(day, keyring.keys, accept_unsigned)
+    """``read_day(day, keys, accept_unsigned, accept_undated=)``: the engine, which verifies before it
+    de-duplicates."""
+    agg = read_day(day, keyring.keys, accept_unsigned, accept_undated=accept_undated)
     rows, warnings = build_rows(agg, catalog, retention_days)
     return agg, rows, warnings
 
@@ -125,8 +127,10 @@ def run(
     retention_days: int,
     keyring: Keyring,
     signed_lines_from: dt.date | None = None,
+    signed_days_from: dt.date | None = None,
 ) -> RunSummary:
-    """``signed_lines_from``: days before it still bill unsigned lines; None: no day does."""
+    """``signed_lines_from``: days before it still bill unsigned lines; None: no day does.
+    ``signed_days_from``: days before it still bill signed lines that name no day; None: every day."""
     summary = RunSummary()
     tenants: set[str] = set()
     for day in days:
@@ -138,6 +142,7 @@ def run(
             retention_days,
             keyring=keyring,
             accept_unsigned=signed_lines_from is not None and day < signed_lines_from,
+            accept_undated=signed_days_from is None or day < signed_days_from,
         )
         summary.dates.append(agg.day)
         summary.lines_read += agg.lines_read
@@ -189,6 +194,7 @@ def run_and_answer(days: list[dt.date], settings: Any, logger: Any) -> dict[str,
         retention_days=settings.retention_days,
         keyring=load_keyring(aws_client("secretsmanager"), settings.signing_secret),
         signed_lines_from=settings.signed_lines_from,
+        signed_days_from=settings.signed_days_from,
     )
     answer = summary.as_dict()
     if settings.plans_table and days:  # plan counters against the ledger (token_profiler.reconcile)

@@ -18,7 +18,11 @@ def iter_day_messages(client: Any, log_group: str, day: dt.date) -> Iterator[str
 
     A log group that does not exist yet (no invocation so far) yields nothing.
     """
-    start_ms, end_ms = day_bounds_ms(day)
+    yield from iter_window_messages(client, log_group, *day_bounds_ms(day))
+
+
+def iter_window_messages(client: Any, log_group: str, start_ms: int, end_ms: int) -> Iterator[str]:
+    """Every message logged in [start_ms, end_ms] (epoch ms, inclusive) that mentions the marker."""
     kwargs: dict[str, Any] = {
         "logGroupName": log_group,
         "startTime": start_ms,

@@ -58,6 +58,9 @@ class Settings:
     signing_secret: str = ""
     # first UTC day on which unsigned usage lines are rejected; None: every day
     signed_lines_from: dt.date | None = None
+    # first UTC day on which signed lines without a signed day (schema versions 1, 2) are rejected
+    # (missing_day); None: they bill on every day (token_profiler.aggregate)
+    signed_days_from: dt.date | None = None
 
     def accepts_unsigned(self, day: dt.date) -> bool:
         """Whether unsigned lines of ``day`` still bill (days before SIGNED_LINES_FROM)."""
@@ -209,6 +212,7 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> Settings:
         cors_origin=env.get("CORS_ORIGIN", "").strip() or "*",
         signing_secret=env.get("USAGE_SIGNING_SECRET", "").strip(),
         signed_lines_from=_day(env, "SIGNED_LINES_FROM"),
+        signed_days_from=_day(env, "SIGNED_DAYS_FROM"),
         plans_table=env.get("PLANS_TABLE", "").strip(),
         default_plan=env.get("DEFAULT_PLAN", "").strip(),
         plan_time_zone=env.get("PLAN_TIME_ZONE", "").strip() or "UTC",

@@ -39,7 +39,11 @@ _DUMPS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
 BAD_SIGNATURE = "bad_signature"
 MISSING_SIGNATURE = "missing_signature"
 UNKNOWN_KEY = "unknown_key"
-REASONS = (BAD_SIGNATURE, MISSING_SIGNATURE, UNKNOWN_KEY)
+# A verified line that names another day than the one it was logged on (a replay), or a verified
+# line without a day on a day from SIGNED_DAYS_FROM (token_profiler.aggregate.DayAggregate).
+DAY_MISMATCH = "day_mismatch"
+MISSING_DAY = "missing_day"
+REASONS = (BAD_SIGNATURE, MISSING_SIGNATURE, UNKNOWN_KEY, DAY_MISMATCH, MISSING_DAY)
 
 
 class KeyringError(ValueError):

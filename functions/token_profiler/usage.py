@@ -1,4 +1,8 @@
-"""The usage line (schema version 2): built by invoke_model, parsed by the aggregator.
+"""The usage line (schema version 3): built by invoke_model, parsed by the aggregator.
+
+Version 3 adds ``day``, the call's UTC day (``YYYY-MM-DD``), taken from the clock just before the
+line is logged. It is signed with the rest, so a line bills only on the day it names: a genuine line
+copied into another day's log is refused there (``signing.DAY_MISMATCH``).
 
 Version 2 adds two fields to version 1's, both optional when read (a version 1 line has neither):
 ``cache_write_1h_input_tokens``, the share of ``cache_write_input_tokens`` written to the one-hour
@@ -9,6 +13,7 @@ in that service tier). Fields a later change adds stay optional, so old and new 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from token_profiler import USAGE_MARKER, USAGE_SCHEMA_VERSION
@@ -45,11 +50,13 @@ def usage_record(
     latency_ms: int,
     timed_out: bool = False,
     tier: str = "standard",
+    day: str | None = None,
 ) -> dict:
     """The ``token_usage`` object logged as ``logger.info(USAGE_MARKER, extra={"token_usage": ...})``.
 
     ``timed_out`` (optional, only written when true): we stopped waiting for Bedrock, so the counts
     are bounds (input estimated when Bedrock gave none, output = the maxTokens sent), billed as is.
+    ``day``: the call's UTC day; None takes it from the clock now (call this just before logging).
     """
     record = {
         "schema_version": USAGE_SCHEMA_VERSION,
@@ -62,6 +69,7 @@ def usage_record(
         "cache_read_input_tokens": usage.cache_read_input_tokens,
         "cache_write_input_tokens": usage.cache_write_input_tokens,
         "latency_ms": latency_ms,
+        "day": day or dt.datetime.now(dt.UTC).date().isoformat(),
     }
     if timed_out:
         record["timed_out"] = True

@@ -123,8 +123,10 @@ def test_text_call_returns_text_usage_and_cost_and_logs_one_usage_line(invoke):
     body = json.dumps({k: v for k, v in usage.items() if k != "sig"}, sort_keys=True, separators=(",", ":"))
     digest = hmac.new(b"test key two, thirty-two bytes!!", body.encode(), hashlib.sha256).digest()
     assert sig["mac"] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    assert {k: v for k, v in usage.items() if k not in ("latency_ms", "sig")} == {
-        "schema_version": 2,
+    # the signed day is the UTC day the line was logged on (the logger stamps it in UTC)
+    assert usage["day"] == line["timestamp"][:10]
+    assert {k: v for k, v in usage.items() if k not in ("latency_ms", "sig", "day")} == {
+        "schema_version": 3,
         "tenant_id": "tenant-1",
         "request_id": "req-abc",
         "model_id": SONNET,
@@ -325,7 +327,8 @@ def test_a_read_timeout_writes_a_timed_out_usage_line_with_the_bounds(invoke, mo
     assert usage["timed_out"] is True and usage["request_id"] == "req-slow"
     # input estimated at 3 characters a token, rounded up: 100 / 3 -> 34; output = the bound sent
     assert (usage["input_tokens"], usage["output_tokens"]) == (34, 700)
-    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 2
+    assert usage["tenant_id"] == "tenant-1" and usage["schema_version"] == 3
+    assert usage["day"] == line["timestamp"][:10]
 
 
 LONG = "x" * 101

@@ -97,7 +97,13 @@ def test_a_forged_line_in_a_stream_the_forger_names_bills_nothing_and_is_reporte
         100 * 15, 1000 * 1000
     )
     # and the forgeries are reported in the summary and as the metric an alarm watches
-    assert summary["rejected"] == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 0}
+    assert summary["rejected"] == {
+        "bad_signature": 1,
+        "missing_signature": 1,
+        "unknown_key": 0,
+        "day_mismatch": 0,
+        "missing_day": 0,
+    }
     assert (summary["lines_read"], summary["lines_counted"], summary["duplicates"]) == (4, 2, 0)
     metrics = emf_metrics(capsys.readouterr().out)
     assert metrics["RejectedUsageLines"] == 2

@@ -59,9 +59,10 @@ def test_firehose_may_invoke_the_processor_and_nothing_more():
 
 
 def test_the_processor_verifies_with_the_aggregators_keyring_and_switch_over_day():
-    block = MAIN[MAIN.index("    archive_verify = {") :][:600]
+    block = MAIN[MAIN.index("    archive_verify = {") :][:700]
     assert "USAGE_SIGNING_SECRET = module.signing.secret_arn" in block
     assert "SIGNED_LINES_FROM = var.signed_lines_from" in block
+    assert "SIGNED_DAYS_FROM = var.signed_days_from" in block
     assert "statements  = [local.read_signing_key]" in block
     assert "route       = null" in block  # Firehose invokes it; no API route, no schedule
 

@@ -89,7 +89,7 @@ MALFORMED = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
-    line(schema_version=3),
+    line(schema_version=4),
     line(schema_version="1"),
     line(input_tokens=-1),
     line(output_tokens=1.5),

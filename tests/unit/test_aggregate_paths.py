@@ -99,6 +99,7 @@ def record(**kwargs) -> dict:
         "region": "us-east-1",
         "usage": Usage(10, 282, 0, 0),
         "latency_ms": 412,
+        "day": DAY,
     }
     fields.update(kwargs)
     return usage_record(**fields)
@@ -193,7 +194,7 @@ SPELLINGS = [
     '{"input_tokens":-1,' + ",".join(_FIELDS) + "}",
     "{" + ",".join(_FIELDS) + ',"input_tokens":7}',
     "{" + ",".join(_FIELDS) + ',"schema_version":2}',
-    "{" + ",".join(_FIELDS) + ',"schema_version":3}',
+    "{" + ",".join(_FIELDS) + ',"schema_version":4}',
     "{" + ",".join(_FIELDS) + ',"tier":"flex","tier":"nope"}',
     "{" + ",".join(_FIELDS) + ',"cache_write_1h_input_tokens":1}',
     "{" + ",".join(_FIELDS) + ',"schema\\u005fversion":2}',
@@ -214,7 +215,7 @@ INVALID = [
     json.dumps({"message": "other", "token_usage": json.loads(line())["token_usage"]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": [1]}),
     json.dumps({"message": "TOKEN_USAGE", "token_usage": "text"}),
-    line(schema_version=3),
+    line(schema_version=4),
     line(schema_version=0),
     line(schema_version="1"),
     line(input_tokens=-1),
@@ -366,3 +367,88 @@ def test_timed_out_lines_are_counted_with_their_bounds_by_both_paths():
     assert fast.sums == {
         ("t1", SONNET, "us-east-1", "standard"): [34 + 10 + 1 + 3, 700 + 5 + 2 + 4, 0, 0, 4, 0]
     }
+
+
+# ---- the signed day (schema 3): both paths give every line the same answer ---------------------
+
+
+def signed_at(timestamp: str, day: str | None, request_id: str = "r-day") -> str:
+    from tests.support.usage_lines import TEST_KEYRING, usage_line
+
+    extra = {"schema_version": 3, "day": day} if day is not None else {"schema_version": 2}
+    line = usage_line(
+        tenant="t",
+        request_id=request_id,
+        model_id="m",
+        input_tokens=2,
+        output_tokens=3,
+        keyring=TEST_KEYRING,
+        **extra,
+    )
+    return line.replace("2026-11-26 10:00:00,000+0000", timestamp)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "day", "accept_undated", "counted", "reason"),
+    [
+        ("2026-11-26 10:00:00,000+0000", "2026-11-26", False, True, None),
+        ("2026-11-26 10:00:00,000+0000", "2026-11-25", True, False, "day_mismatch"),
+        ("2026-11-26 10:00:00,000+0000", "2026-11-27", True, False, "day_mismatch"),
+        ("2026-11-26 00:04:59,999+0000", "2026-11-25", True, False, None),  # the 25th's late line
+        ("2026-11-26 00:05:00,000+0000", "2026-11-25", True, False, "day_mismatch"),
+        ("2026-11-25 23:59:59,999+0000", "2026-11-25", True, False, None),  # received after midnight
+        ("2026-11-25 10:00:00,000+0000", "2026-11-24", True, False, "day_mismatch"),
+        ("2026-11-26 00:01:00,000+0000", "2026-11-24", True, False, "day_mismatch"),
+        ("2026-11-26 00:01:00,000+0000", "", True, False, "day_mismatch"),
+        ("2026-11-26 10:00:00,000+0000", None, True, True, None),
+        ("2026-11-26 10:00:00,000+0000", None, False, False, "missing_day"),
+    ],
+)
+def test_both_paths_bill_a_signed_line_only_on_the_day_it_names(
+    timestamp, day, accept_undated, counted, reason
+):
+    from tests.support.usage_lines import TEST_KEYRING
+
+    message = signed_at(timestamp, day)
+    answers = []
+    for add in ("_add_fast", "_add_checked"):
+        agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_undated=accept_undated)
+        answers.append((getattr(agg, add)(message), {k: v for k, v in agg.rejected.items() if v}, agg.sums))
+    expected_sums = {("t", "m", "us-east-1", "standard"): [2, 3, 0, 0, 1, 0]} if counted else {}
+    assert answers == [(counted, {reason: 1} if reason else {}, expected_sums)] * 2
+
+
+def test_a_line_refused_for_its_day_never_takes_the_request_id_of_the_real_one():
+    from tests.support.usage_lines import TEST_KEYRING
+
+    replayed = signed_at("2026-11-26 09:00:00,000+0000", "2026-11-20", "same")
+    real = signed_at("2026-11-26 10:00:00,000+0000", DAY, "same")
+    for add in ("_add_fast", "_add_checked"):
+        agg = DayAggregate(DAY, TEST_KEYRING.keys)
+        assert [getattr(agg, add)(m) for m in (replayed, real)] == [False, True]
+        assert (agg.rejected["day_mismatch"], agg.duplicates, agg.lines_counted) == (1, 0, 1)
+
+
+def test_add_late_keeps_only_this_days_verified_lines_and_leaves_no_count_otherwise():
+    from tests.support.usage_lines import TEST_KEYRING
+
+    agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_undated=True)
+    ours = signed_at("2026-11-27 00:00:01,000+0000", DAY, "ours")
+    theirs = signed_at("2026-11-27 00:00:01,000+0000", "2026-11-27", "theirs")
+    undated = signed_at("2026-11-27 00:00:01,000+0000", None, "undated")
+    forged = ours.replace('"input_tokens":2', '"input_tokens":2000')
+    assert [agg.add_late(m) for m in (ours, theirs, undated, forged, "not json TOKEN_USAGE")] == [True] + [
+        False
+    ] * 4
+    assert agg.add_late(ours) is False  # the same call again: a duplicate
+    assert (agg.lines_counted, agg.duplicates, agg.lines_skipped, agg.lines_rejected) == (1, 1, 0, 0)
+    assert agg.late is False
+
+
+def test_unsigned_days_also_accept_signed_lines_without_a_day():
+    from tests.support.usage_lines import TEST_KEYRING
+
+    message = signed_at("2026-11-26 10:00:00,000+0000", None)
+    for add in ("_add_fast", "_add_checked"):
+        agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True, accept_undated=False)
+        assert getattr(agg, add)(message) is True

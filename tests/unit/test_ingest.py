@@ -19,9 +19,11 @@ from token_profiler.ledger import (
     DayTotals,
     archive,
     athena_engine,
+    day_params,
     day_sql,
     duckdb_engine,
     ingest,
+    logs_engine,
     refused_sql,
 )
 from token_profiler.signing import Keyring
@@ -230,6 +232,8 @@ def test_every_engine_over_the_processed_archive_equals_the_aggregator_over_the_
         "bad_signature": forged // 2,
         "missing_signature": 4,
         "unknown_key": forged - forged // 2,
+        "day_mismatch": 0,
+        "missing_day": 0,
     }
     # When the processor answers Firehose and its answers are archived (gzip lines, as Firehose writes)
     answer, _ = ingest.process({"records": records}, keys, None)
@@ -251,7 +255,7 @@ def test_every_engine_over_the_processed_archive_equals_the_aggregator_over_the_
     )
     source = athena_engine.source("demo_usage", "usage_lines", DAY)
     athena = DayTotals(day=DAY.isoformat())
-    for row in connection.execute(day_sql(source), [DAY.isoformat()]).fetchall():
+    for row in connection.execute(day_sql(source), day_params(DAY)).fetchall():
         athena.add_row(row)
     athena.add_refusals(connection.execute(refused_sql(source), [DAY.isoformat()]).fetchall())
     assert athena.sums == raw.sums
@@ -279,38 +283,233 @@ def test_refusals_of_another_day_are_not_counted():
     assert totals.rejected["bad_signature"] == 0 and totals.lines_read == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not done: the signed object holds no day or time, and the logged timestamp is not "
-    "signed, so a genuine line replayed into another day's log bills that day too (issue 10)",
-)
-def test_a_line_signed_on_one_day_and_replayed_into_another_bills_only_its_own_day():
-    # Given a genuine line of the 26th, and a copy whose (unsigned) logged timestamp says the 27th
-    genuine = stamped(
-        stamp(9),
-        tenant="t",
-        request_id="a",
-        model_id="m",
-        input_tokens=3,
-        output_tokens=4,
-        keyring=TEST_KEYRING,
+NEXT = DAY + dt.timedelta(days=1)
+
+
+def at(day: dt.date, clock: str) -> str:
+    """A logged timestamp as the logger writes it: ``clock`` is HH:MM:SS,mmm."""
+    return f"{day.isoformat()} {clock}+0000"
+
+
+def dated(timestamp: str, names: dt.date, request_id: str = "a", keyring=TEST_KEYRING, **usage) -> str:
+    """A version 3 line that names ``names`` (signed), logged at ``timestamp``."""
+    fields = {"tenant": "t", "model_id": "m", "input_tokens": 3, "output_tokens": 4, **usage}
+    return stamped(
+        timestamp, request_id=request_id, keyring=keyring, schema_version=3, day=names.isoformat(), **fields
     )
-    replayed = genuine.replace(stamp(9), stamp(9, DAY + dt.timedelta(days=1)))
-    # both pass the processor: each verifies, since nothing signed names a day
+
+
+def hour_of(line: str) -> str:
+    logged = json.loads(line)["timestamp"]
+    return logged[:10].replace("-", "/") + "/" + logged[11:13]
+
+
+def archive_of(lines: list[str], processed: bool) -> FakeS3:
+    """The archive Firehose writes: one object per line, under the hour the line was logged in; the
+    processor's answer when ``processed``, else the raw lines (an archive written without it)."""
+    if processed:
+        answer, _ = ingest.process({"records": [record(envelope(lines))]}, TEST_KEYRING.keys, None)
+        lines = [line for r in answer["records"] if r["result"] == "Ok" for line in answer_lines(r)]
+    return FakeS3(
+        {f"usage/{hour_of(x)}/{n:03d}.gz": gzip.compress((x + "\n").encode()) for n, x in enumerate(lines)}
+    )
+
+
+class FakeLogs:
+    """FilterLogEvents over events logged at the line's own timestamp (one page)."""
+
+    class exceptions:  # noqa: N801 - boto3's name
+        ResourceNotFoundException = KeyError
+
+    def __init__(self, lines: list[str], delay_ms: int = 0):
+        def millis(line: str) -> int:
+            logged = dt.datetime.strptime(json.loads(line)["timestamp"], "%Y-%m-%d %H:%M:%S,%f%z")
+            return int(logged.timestamp() * 1000) + delay_ms
+
+        self.events = [{"timestamp": millis(x), "message": x} for x in lines]
+
+    def filter_log_events(self, logGroupName, startTime, endTime, filterPattern, **_):  # noqa: N803
+        return {"events": [e for e in self.events if startTime <= e["timestamp"] <= endTime]}
+
+
+def athena_on_duckdb(s3: FakeS3, day: dt.date) -> DayTotals:
+    """The Athena engine's two queries, as it sends them, run by DuckDB over a table shaped like the
+    Glue table holding the archive's objects."""
+    connection = duckdb_engine.connect()
+    connection.execute('CREATE SCHEMA "demo_usage"')
+    connection.execute('CREATE TABLE "demo_usage"."usage_lines" (line VARCHAR, "hour" VARCHAR)')
+    for key, body in s3.objects.items():
+        hour = key[len("usage/") : len("usage/") + 13]
+        for line in archive.object_lines(body).decode().splitlines():
+            connection.execute('INSERT INTO "demo_usage"."usage_lines" VALUES (?, ?)', [line, hour])
+    source = athena_engine.source("demo_usage", "usage_lines", day)
+    totals = DayTotals(day=day.isoformat())
+    for row in connection.execute(day_sql(source), day_params(day)).fetchall():
+        totals.add_row(row)
+    totals.add_refusals(connection.execute(refused_sql(source), [day.isoformat()]).fetchall())
+    return totals
+
+
+ENGINES = ("logs", "duckdb", "duckdb-raw", "athena")
+
+
+def read(engine: str, lines: list[str], day: dt.date) -> DayTotals:
+    """One day read by one engine from the same logged lines."""
+    if engine == "logs":
+        return logs_engine.read_day(FakeLogs(lines), "g", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+    if engine == "athena":
+        return athena_on_duckdb(archive_of(lines, processed=True), day)
+    s3 = archive_of(lines, processed=engine == "duckdb")
+    return duckdb_engine.read_day(s3, "bucket", "usage/", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_signed_on_one_day_and_replayed_into_another_bills_only_its_own_day(engine):
+    # Given a genuine line of the 26th, and a copy written into the 27th's log (same signed bytes)
+    genuine = dated(at(DAY, "09:00:00,000"), DAY)
+    replayed = genuine.replace(at(DAY, "09:00:00,000"), at(NEXT, "09:00:00,000"))
+    # When each day is read
+    days = [read(engine, [genuine, replayed], day) for day in (DAY, NEXT)]
+    # Then the call bills its own day once; the day it was replayed into bills nothing and says why
+    assert [d.lines_counted for d in days] == [1, 0]
+    assert days[0].sums == {("t", "m", "us-east-1", "standard"): [3, 4, 0, 0, 1, 0]}
+    assert [d.rejected["day_mismatch"] for d in days] == [0, 1]
+    assert [d.lines_read for d in days] == [1, 1]
+
+
+def test_the_processor_refuses_a_replayed_line_as_a_day_mismatch_on_the_day_it_was_logged():
+    genuine = dated(at(DAY, "09:00:00,000"), DAY)
+    replayed = genuine.replace(at(DAY, "09:00:00,000"), at(NEXT, "12:00:00,000"))
     answer, counts = ingest.process(
         {"records": [record(envelope([genuine, replayed]))]}, TEST_KEYRING.keys, None
     )
-    assert counts == {"verified": 2}
-    lines = answer_lines(answer["records"][0])
-    s3 = FakeS3(
-        {
-            "usage/2026/11/26/09/a.gz": gzip.compress((lines[0] + "\n").encode()),
-            "usage/2026/11/27/09/b.gz": gzip.compress((lines[1] + "\n").encode()),
-        }
-    )
-    days = [
-        duckdb_engine.read_day(s3, "bucket", "usage/", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
-        for day in (DAY, DAY + dt.timedelta(days=1))
+    assert counts == {"verified": 1, "day_mismatch": 1}
+    refusal = json.loads(answer_lines(answer["records"][0])[1])
+    assert refusal == {
+        "message": "USAGE_LINE_REFUSED",
+        "reason": "day_mismatch",
+        "timestamp": at(NEXT, "12:00:00,000"),
+    }
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_call_just_before_midnight_logged_after_it_bills_once_on_its_own_day(engine):
+    # Given calls of the 26th logged at 23:59:59.999 and just after midnight (2 ms, 4 min 59 s), a
+    # call of the 27th logged at midnight, and one of the 26th logged on the 27th past the margin
+    lines = [
+        dated(at(DAY, "23:59:59,999"), DAY, "edge-0", input_tokens=1),
+        dated(at(NEXT, "00:00:00,002"), DAY, "edge-1", input_tokens=10),
+        dated(at(NEXT, "00:04:59,999"), DAY, "edge-2", input_tokens=100),
+        dated(at(NEXT, "00:00:00,000"), NEXT, "next-0", input_tokens=1000),
+        dated(at(NEXT, "00:05:00,000"), DAY, "late-replay", input_tokens=10000),
     ]
-    # Then the call bills its own day once, and the day it was replayed into nothing
+    # When both days are read
+    days = [read(engine, lines, day) for day in (DAY, NEXT)]
+    # Then the 26th bills its three calls, the 27th its own; nothing is lost or counted twice, and
+    # only the line logged past the margin is refused (on the 27th, where it was logged)
+    assert [
+        d.sums[("t", "m", "us-east-1", "standard")][:1] + d.sums[("t", "m", "us-east-1", "standard")][4:5]
+        for d in days
+    ] == [
+        [111, 3],
+        [1000, 1],
+    ]
+    assert [d.rejected["day_mismatch"] for d in days] == [0, 1]
+    assert [d.lines_skipped + d.duplicates for d in days] == [0, 0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_copied_into_the_next_days_first_minutes_is_still_billed_once(engine):
+    # Given a genuine line and its copy written into the next day's first minutes (inside the margin)
+    genuine = dated(at(DAY, "23:00:00,000"), DAY)
+    copy = genuine.replace(at(DAY, "23:00:00,000"), at(NEXT, "00:01:00,000"))
+    days = [read(engine, [genuine, copy], day) for day in (DAY, NEXT)]
+    # Then its day bills it once (the copy is a duplicate there) and the next day never sees it
     assert [d.lines_counted for d in days] == [1, 0]
+    assert [d.duplicates for d in days] == [1, 0]
+    assert [sum(d.rejected.values()) for d in days] == [0, 0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_forged_to_name_the_day_in_the_next_days_first_minutes_bills_nothing(engine):
+    # Given a line signed with a key the deployment does not hold, naming the 26th, logged at 00:01
+    forged = dated(at(NEXT, "00:01:00,000"), DAY, keyring=FORGER)
+    days = [read(engine, [forged], day) for day in (DAY, NEXT)]
+    # Then neither day bills it, and the day it was logged on refuses it by its signature
+    assert [d.lines_counted for d in days] == [0, 0]
+    assert sum(days[0].rejected.values()) == 0
+    assert days[1].rejected["bad_signature"] == 1
+
+
+def undated_line(timestamp: str, request_id: str = "old") -> str:
+    """A genuine schema 2 line, signed before lines named their day."""
+    return stamped(
+        timestamp,
+        tenant="t",
+        request_id=request_id,
+        model_id="m",
+        input_tokens=5,
+        output_tokens=6,
+        keyring=TEST_KEYRING,
+        schema_version=2,
+    )
+
+
+@pytest.mark.parametrize("engine", ("logs", "duckdb-raw"))
+@pytest.mark.parametrize("accept_undated", (True, False))
+def test_a_signed_line_without_a_day_bills_only_before_the_cut_over(engine, accept_undated):
+    lines = [undated_line(at(DAY, "08:00:00,000")), dated(at(DAY, "09:00:00,000"), DAY)]
+    if engine == "logs":
+        totals = logs_engine.read_day(
+            FakeLogs(lines),
+            "g",
+            DAY,
+            keys=TEST_KEYRING.keys,
+            accept_unsigned=False,
+            accept_undated=accept_undated,
+        )
+    else:
+        totals = duckdb_engine.read_day(
+            archive_of(lines, processed=False),
+            "bucket",
+            "usage/",
+            DAY,
+            keys=TEST_KEYRING.keys,
+            accept_unsigned=False,
+            accept_undated=accept_undated,
+        )
+    # the dated line always bills; the undated one before the cut-over, else it is refused
+    assert totals.lines_counted == (2 if accept_undated else 1)
+    assert totals.rejected["missing_day"] == (0 if accept_undated else 1)
+    assert totals.lines_read == 2
+
+
+def test_the_processor_applies_the_cut_over_to_the_day_a_line_was_logged():
+    cut_over = NEXT
+    lines = [undated_line(at(DAY, "23:00:00,000"), "before"), undated_line(at(NEXT, "01:00:00,000"), "on")]
+    answer, counts = ingest.process({"records": [record(envelope(lines))]}, TEST_KEYRING.keys, None, cut_over)
+    assert counts == {"verified": 1, "missing_day": 1}
+    kept = answer_lines(answer["records"][0])
+    assert kept[0] == lines[0]
+    assert json.loads(kept[1])["reason"] == "missing_day"
+    # and the Athena engine's queries over that archive: the 26th bills it, the 27th reports it
+    s3 = FakeS3(
+        {f"usage/{hour_of(x)}/{n}.gz": gzip.compress((x + "\n").encode()) for n, x in enumerate(kept)}
+    )
+    days = [athena_on_duckdb(s3, day) for day in (DAY, NEXT)]
+    assert [d.lines_counted for d in days] == [1, 0]
+    assert [d.rejected["missing_day"] for d in days] == [0, 1]
+
+
+def test_the_logs_engine_bills_a_line_stamped_before_midnight_and_received_after_it_once():
+    # Given a call stamped 23:59:59.990 by the logger that CloudWatch Logs received 20 ms later
+    line = dated(at(DAY, "23:59:59,990"), DAY)
+    logs = FakeLogs([line], delay_ms=20)
+    days = [
+        logs_engine.read_day(logs, "g", day, keys=TEST_KEYRING.keys, accept_unsigned=False)
+        for day in (DAY, NEXT)
+    ]
+    # Then its day bills it (from the next day's first minutes) and the next day neither bills nor
+    # refuses it
+    assert [d.lines_counted for d in days] == [1, 0]
+    assert [sum(d.rejected.values()) for d in days] == [0, 0]

@@ -18,7 +18,15 @@ from botocore.stub import Stubber
 from token_profiler import settings as settings_module
 from token_profiler.aggregate import DayAggregate
 from token_profiler.errors import ConfigError
-from token_profiler.ledger import DayTotals, archive, athena_engine, day_sql, duckdb_engine, refused_sql
+from token_profiler.ledger import (
+    DayTotals,
+    archive,
+    athena_engine,
+    day_params,
+    day_sql,
+    duckdb_engine,
+    refused_sql,
+)
 from token_profiler.signing import Keyring
 
 from bench.linegen import Truth, bench_keyring, generate
@@ -128,8 +136,10 @@ def test_only_lines_logged_that_day_count(tmp_path):
         {"output_tokens": None},
         {"tenant": ""},
         {"region": 5},
-        {"schema_version": 3},
+        {"schema_version": 4},
         {"schema_version": 0},
+        {"day": 26},
+        {"day": ["2026-11-26"]},
         {"schema_version": "1"},
         {"schema_version": False},
         {"schema_version": None},
@@ -390,16 +400,20 @@ def test_athena_engine_sends_day_sql_and_refused_sql_polls_and_reads_every_page(
     client = athena_client()
     stub = Stubber(client)
     source = athena_engine.source("demo_usage", "usage_lines", DAY)
-    for query_id, sql in (("q1", day_sql(source)), ("q2", refused_sql(source))):
+    day_params = ["'2026-11-26'", "'2026-11-27'", "'00:05'"]  # the day, the next, LATE_UNTIL
+    for query_id, sql, params in (
+        ("q1", day_sql(source), day_params),
+        ("q2", refused_sql(source), ["'2026-11-26'"]),
+    ):
         stub.add_response(
             "start_query_execution",
             {"QueryExecutionId": query_id},
             {
-                # the query text and its one parameter, the day: nothing else, and never a key
+                # the query text and its parameters (days and a time): nothing else, and never a key
                 "QueryString": sql,
                 "QueryExecutionContext": {"Database": "demo_usage"},
                 "WorkGroup": "demo_usage",
-                "ExecutionParameters": ["'2026-11-26'"],
+                "ExecutionParameters": params,
             },
         )
     stub.add_response("get_query_execution", execution("QUEUED"), {"QueryExecutionId": "q1"})
@@ -438,7 +452,13 @@ def test_athena_engine_sends_day_sql_and_refused_sql_polls_and_reads_every_page(
         ("t2", "m", "", "priority"): [5, 6, 7, 8, 1, 3],
     }
     # the refusals: reasons of signing.REASONS are rejected, "skipped" joins day.sql's skipped
-    assert totals.rejected == {"bad_signature": 2, "missing_signature": 0, "unknown_key": 4}
+    assert totals.rejected == {
+        "bad_signature": 2,
+        "missing_signature": 0,
+        "unknown_key": 4,
+        "day_mismatch": 0,
+        "missing_day": 0,
+    }
     assert (totals.duplicates, totals.lines_skipped, totals.lines_read) == (1, 3 + 1, 7 + 1 + 6)
     assert sleeps == [0.2, 0.4]  # backing off between polls
 
@@ -490,7 +510,7 @@ def test_the_query_athena_gets_runs_on_duckdb_over_a_table_shaped_like_the_glue_
     # When the exact text the Athena engine sends runs, with its parameter
     sql = day_sql(athena_engine.source("demo_usage", "usage_lines", DAY))
     totals = DayTotals(day=DAY.isoformat())
-    for row in connection.execute(sql, [DAY.isoformat()]).fetchall():
+    for row in connection.execute(sql, day_params(DAY)).fetchall():
         totals.add_row(row)
     # Then only the day's partitions are read
     assert totals.sums == {("t", "m", "us-east-1", "standard"): [8, 10, 0, 0, 2, 0]}

@@ -57,6 +57,7 @@ def test_defaults():
         ("PRICE_OVERRIDES", '{"m": {"prices": {"us-east-1": {"input": 1e-3, "output": "1"}}}}'),
         ("SIGNED_LINES_FROM", "2026-13-01"),
         ("SIGNED_LINES_FROM", "20261201"),
+        ("SIGNED_DAYS_FROM", "2026-02-30"),
     ],
 )
 def test_bad_values_fail_naming_the_variable(name, value):
@@ -73,6 +74,13 @@ def test_unsigned_lines_bill_only_on_days_before_the_switch_over():
     # without a switch-over date no day accepts an unsigned line
     strict = settings.load("cost_tracking", AGG_ENV)
     assert strict.signed_lines_from is None and not strict.accepts_unsigned(dt.date(1970, 1, 1))
+
+
+def test_the_signed_day_cut_over_is_read_as_a_day():
+    assert settings.load("cost_tracking", {**AGG_ENV, "SIGNED_DAYS_FROM": "2026-12-01"}).signed_days_from == (
+        dt.date(2026, 12, 1)
+    )
+    assert settings.load("cost_tracking", AGG_ENV).signed_days_from is None
 
 
 def test_enabled_models_accept_profile_ids():

@@ -70,7 +70,13 @@ def test_a_signed_line_is_billed_by_both_paths():
     for agg in both():
         assert agg.add(signed())
         assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
-        assert agg.rejected == {"bad_signature": 0, "missing_signature": 0, "unknown_key": 0}
+        assert agg.rejected == {
+            "bad_signature": 0,
+            "missing_signature": 0,
+            "unknown_key": 0,
+            "day_mismatch": 0,
+            "missing_day": 0,
+        }
 
 
 TAMPERS = {
@@ -124,7 +130,13 @@ def test_missing_and_unknown_key_and_malformed_signatures_are_told_apart():
     for agg in both():
         for message in (unsigned, unknown, malformed):
             assert not agg.add(message)
-        assert agg.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 1}
+        assert agg.rejected == {
+            "bad_signature": 1,
+            "missing_signature": 1,
+            "unknown_key": 1,
+            "day_mismatch": 0,
+            "missing_day": 0,
+        }
         assert agg.lines_rejected == 3 and agg.lines_read == 3 and agg.lines_counted == 0
 
 
@@ -146,7 +158,13 @@ def test_a_forged_line_with_a_real_request_id_does_not_displace_the_real_one():
         # Then only the real line is billed, and the forgeries are reported
         assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
         assert agg.duplicates == 0
-        assert agg.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 0}
+        assert agg.rejected == {
+            "bad_signature": 1,
+            "missing_signature": 1,
+            "unknown_key": 0,
+            "day_mismatch": 0,
+            "missing_day": 0,
+        }
 
 
 def test_a_replayed_genuine_line_counts_once():

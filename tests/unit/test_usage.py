@@ -1,4 +1,4 @@
-"""The usage line's token_usage object (schema version 2), field by field."""
+"""The usage line's token_usage object (schema version 3), field by field."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from token_profiler.usage import TOKEN_FIELDS, USAGE_MARKER, Usage, tier_of, usa
 pytestmark = pytest.mark.unit
 
 BASE = {
-    "schema_version": 2,
+    "schema_version": 3,
     "tenant_id": "acme",
     "request_id": "req-7",
     "model_id": "us.amazon.nova-lite-v1:0",
@@ -20,6 +20,7 @@ BASE = {
     "cache_read_input_tokens": 33,
     "cache_write_input_tokens": 44,
     "latency_ms": 555,
+    "day": "2026-11-26",
 }
 
 
@@ -31,7 +32,7 @@ def record(usage: Usage, **options) -> dict:
         region="eu-west-1",
         usage=usage,
         latency_ms=555,
-        **options,
+        **{"day": "2026-11-26", **options},
     )
 
 
@@ -94,3 +95,18 @@ def test_token_fields_name_the_four_counts_of_version_1_in_order():
 )
 def test_the_tier_is_long_context_above_the_threshold_else_the_service_tier(usage, threshold, tier):
     assert tier_of(usage, threshold) == tier
+
+
+def test_the_day_is_the_utc_day_of_the_moment_the_record_is_built(monkeypatch):
+    import datetime as dt
+
+    from token_profiler import usage as usage_module
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            # 23:59:59.999 UTC on the 26th is already the 27th in UTC+1: the line names the 26th
+            return dt.datetime(2026, 11, 26, 23, 59, 59, 999000, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(usage_module.dt, "datetime", Clock)
+    assert record(Usage(1, 1), day=None)["day"] == "2026-11-26"

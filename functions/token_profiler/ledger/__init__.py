@@ -22,13 +22,19 @@ engine:
   (``signing.check`` through a ``DayAggregate`` probe) before ``day.sql``, so it also reads an
   archive written without the processor (moto without the local stack, objects from before it)
   safely: a line that fails never reaches the SQL and never displaces one that passes.
+
+Every engine bills a line on the day it names (schema version 3's signed ``day``) and reads the
+next day's first minutes (``aggregate.LATE_UNTIL``) for the day's calls logged after midnight; a
+verified line logged on a day it does not name is refused as ``day_mismatch`` (a replay).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from token_profiler.aggregate import LATE_UNTIL
 from token_profiler.signing import REASONS
 
 ENGINES = ("logs", "duckdb", "athena")
@@ -88,6 +94,12 @@ class DayTotals:
 def refused_sql(source: str) -> str:
     """``refused.sql`` reading from ``source``, as ``day_sql``."""
     return REFUSED_SQL.replace("{source}", source)
+
+
+def day_params(day: dt.date) -> list[str]:
+    """day.sql's parameters: the day, the next day, and the time of the next day until which a line
+    of the day logged after midnight is still read (``aggregate.LATE_UNTIL``)."""
+    return [day.isoformat(), (day + dt.timedelta(days=1)).isoformat(), LATE_UNTIL]
 
 
 def day_sql(source: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from token_profiler.errors import ConfigError
-from token_profiler.ledger import DayTotals, archive, day_sql, refused_sql
+from token_profiler.ledger import DayTotals, archive, day_params, day_sql, refused_sql
 
 _NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
@@ -42,11 +42,12 @@ def source(database: str, table: str, day: dt.date) -> str:
 
 def start(athena: Any, workgroup: str, database: str, table: str, day: dt.date, sql=day_sql) -> str:
     """Start ``sql`` (day_sql or refused_sql) over the day's partitions; its query id."""
+    params = day_params if sql is day_sql else (lambda d: [d.isoformat()])
     answer = athena.start_query_execution(
         QueryString=sql(source(database, table, day)),
         QueryExecutionContext={"Database": database},
         WorkGroup=workgroup,
-        ExecutionParameters=[f"'{day.isoformat()}'"],
+        ExecutionParameters=[f"'{value}'" for value in params(day)],
     )
     return answer["QueryExecutionId"]
 
@@ -115,9 +116,10 @@ def read_day(athena: Any, workgroup: str, database: str, table: str, day: dt.dat
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     athena = client("athena")
 
-    def read(day: dt.date, keys: Any, accept_unsigned: bool) -> DayTotals:
-        # keys and accept_unsigned were applied at ingestion, with the same rules and the same
-        # SIGNED_LINES_FROM: the archive holds verified lines and refusal records only
+    def read(day: dt.date, keys: Any, accept_unsigned: bool, accept_undated: bool = True) -> DayTotals:
+        # keys, accept_unsigned and accept_undated were applied at ingestion, with the same rules
+        # and the same SIGNED_LINES_FROM and SIGNED_DAYS_FROM: the archive holds verified lines and
+        # refusal records only
         return read_day(athena, settings.athena_workgroup, settings.glue_database, settings.glue_table, day)
 
     return read

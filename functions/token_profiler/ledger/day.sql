@@ -1,28 +1,51 @@
 -- One UTC day of the usage ledger, summed per (tenant, model as called, region, tier).
 -- Run unchanged by every SQL engine: Athena (Trino) and DuckDB, which defines the few Trino
 -- functions it lacks as macros (token_profiler.ledger.duckdb_engine). {source} is the relation of
--- archived lines (one column, `line`: a whole log message) that may hold the day; ? is the day.
+-- archived lines (one column, `line`: a whole log message) that may hold the day; the three ?
+-- are the day, the next day and aggregate.LATE_UNTIL (ledger.day_params).
 --
 -- The rules are the aggregator's checked path (token_profiler.aggregate.DayAggregate): a line
--- counts when its message is the usage marker and its token_usage has schema version 1 or 2 (a
--- JSON number equal to 1 or 2, or true, which Python reads as 1), non-empty string tenant, request
+-- counts when its message is the usage marker and its token_usage has schema version 1, 2 or 3 (a
+-- JSON number equal to 1, 2 or 3, or true, which Python reads as 1), non-empty string tenant, request
 -- and model ids, a string region (absent: ""), four counts written as integers >= 0 (cache counts
 -- may be absent: 0), an optional cache_write_1h_input_tokens integer between 0 and the cache
 -- writes, an optional tier among the catalog's (absent: "standard") and an optional boolean
--- timed_out. Among valid lines with the same request id the earliest (logged timestamp) wins;
+-- timed_out and an optional day (a string or null). A line belongs to the day it names (version 3's
+-- signed `day`), else to the day it was logged; it is read when logged that day or in the next
+-- day's first minutes (a call just before midnight logged after it). Lines that name another day
+-- than the one they were logged on were refused before this query (ingestion, or the DuckDB
+-- engine's check); here they simply belong to the day they name. Among valid lines with the same request id the earliest (logged timestamp) wins;
 -- later ones are duplicates. Invalid lines are counted in one group whose key is NULL.
 -- Columns: the DayAggregate sums in their order (input, output, cache_read, cache_write,
 -- invocations, cache_write_1h), then duplicates and skipped.
-WITH candidates AS (
-    SELECT line, try(json_extract(line, '$.token_usage')) AS usage
+WITH params AS (
+    SELECT ? AS day, ? AS next_day, ? AS late_until
+),
+lines AS (
+    SELECT
+        line,
+        try(json_extract(line, '$.token_usage')) AS usage,
+        -- when the line was logged; a line cut short (not JSON) still shows its timestamp
+        coalesce(
+            try(json_extract_scalar(line, '$.timestamp')), regexp_extract(line, '"timestamp": ?"([^"]*)"', 1)
+        ) AS logged
     FROM {source}
     -- the subscription filter's pattern: lines that mention the marker
     WHERE strpos(line, 'TOKEN_USAGE') > 0
-      -- the day the line was logged; a line cut short (not JSON) still shows its timestamp
-      AND substr(
-          coalesce(try(json_extract_scalar(line, '$.timestamp')), regexp_extract(line, '"timestamp": ?"([^"]*)"', 1)),
-          1, 10
-      ) = ?
+),
+candidates AS (
+    SELECT line, usage
+    FROM lines CROSS JOIN params
+    WHERE (
+        substr(logged, 1, 10) = params.day
+        OR (substr(logged, 1, 10) = params.next_day AND substr(logged, 12, 5) < params.late_until)
+    )
+      -- the day the line names (a string), else the day it was logged
+      AND CASE
+          WHEN regexp_like(coalesce(json_format(json_extract(usage, '$.day')), ''), '^"')
+              THEN json_extract_scalar(usage, '$.day')
+          ELSE substr(logged, 1, 10)
+      END = params.day
 ),
 typed AS (
     SELECT
@@ -40,6 +63,7 @@ typed AS (
         coalesce(json_format(json_extract(usage, '$.cache_write_1h_input_tokens')), '0') AS cache_write_1h_json,
         coalesce(json_format(json_extract(usage, '$.tier')), '"standard"') AS tier_json,
         coalesce(json_format(json_extract(usage, '$.timed_out')), 'false') AS timed_out_json,
+        coalesce(json_format(json_extract(usage, '$.day')), 'null') AS day_json,
         json_extract_scalar(usage, '$.tenant_id') AS tenant_id,
         json_extract_scalar(usage, '$.request_id') AS request_id,
         json_extract_scalar(usage, '$.model_id') AS model_id,
@@ -52,7 +76,7 @@ checked AS (
         *,
         coalesce(
             message = 'TOKEN_USAGE'
-            AND (schema_version = 'true' OR try_cast(schema_version AS DOUBLE) IN (1, 2))
+            AND (schema_version = 'true' OR try_cast(schema_version AS DOUBLE) IN (1, 2, 3))
             AND regexp_like(tenant_json, '^"..*"$')
             AND regexp_like(request_json, '^"..*"$')
             AND regexp_like(model_json, '^"..*"$')
@@ -65,7 +89,8 @@ checked AS (
             AND try_cast(cache_write_1h_json AS BIGINT) <= try_cast(cache_write_json AS BIGINT)
             AND regexp_like(tier_json, '^".*"$')
             AND tier IN ('standard', 'long_context', 'batch', 'flex', 'priority')
-            AND timed_out_json IN ('true', 'false'),
+            AND timed_out_json IN ('true', 'false')
+            AND (day_json = 'null' OR regexp_like(day_json, '^".*"$')),
             false
         ) AS valid
     FROM typed

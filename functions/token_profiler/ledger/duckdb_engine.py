@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from token_profiler.aggregate import DayAggregate
-from token_profiler.ledger import DayTotals, archive, day_sql, refused_sql
+from token_profiler.aggregate import LATE_UNTIL, DayAggregate
+from token_profiler.ledger import DayTotals, archive, day_params, day_sql, refused_sql
 
 # The Trino functions day.sql uses that DuckDB names differently.
 TRINO_MACROS = (
@@ -54,7 +54,7 @@ def query_files(day: dt.date, files: Iterable[Path], connection: Any = None) -> 
         " auto_detect = false, compression = 'auto', strict_mode = false, null_padding = true)"
     )
     connection.execute(view)
-    for row in connection.execute(day_sql("usage_lines"), [day.isoformat()]).fetchall():
+    for row in connection.execute(day_sql("usage_lines"), day_params(day)).fetchall():
         totals.add_row(row)
     totals.add_refusals(connection.execute(refused_sql("usage_lines"), [day.isoformat()]).fetchall())
     return totals
@@ -65,17 +65,28 @@ _TIMESTAMP = re.compile(r'"timestamp": ?"([^"]*)"')
 
 def verified_lines(data: bytes, probe: DayAggregate) -> bytes:
     """``data`` (newline-delimited messages) without the day's usage lines whose signature does not
-    verify; ``probe`` counts them in ``rejected`` (and the day's timed-out lines). Lines of other
-    days (the late hour) and lines that are not usage lines pass through: day.sql drops or skips
-    them as before. Dropped before the SQL de-duplicates, a failed line never displaces a good one."""
+    verify (or name another day); ``probe`` counts them in ``rejected`` (and the day's timed-out
+    lines). Lines of the next day's first LATE_UNTIL are kept only when they verify and name this
+    day; lines of other days (the late hour) and lines that are not usage lines pass through:
+    day.sql drops or skips them. Dropped before the SQL de-duplicates, a failed line never displaces
+    a good one."""
     kept = []
+    next_day = (dt.date.fromisoformat(probe.day) + dt.timedelta(days=1)).isoformat()
     for line in data.decode("utf-8", "replace").splitlines():
         stamp = _TIMESTAMP.search(line)
-        if stamp is not None and stamp.group(1)[:10] == probe.day and "TOKEN_USAGE" in line:
-            before = probe.lines_rejected
-            probe.add(line)
-            if probe.lines_rejected > before:
-                continue
+        if stamp is not None and "TOKEN_USAGE" in line:
+            logged = stamp.group(1)
+            if logged[:10] == probe.day:
+                before = probe.lines_rejected
+                probe.add(line)
+                if probe.lines_rejected > before:
+                    continue
+            elif logged[:10] == next_day and logged[11:16] < LATE_UNTIL:
+                # the next day's first minutes: kept only when it verifies and names this day (else
+                # it is the next day's line, which that day's run checks and counts)
+                before = probe.duplicates
+                if not probe.add_late(line) and probe.duplicates == before:
+                    continue
         kept.append(line)
     return ("\n".join(kept) + "\n").encode() if kept else b""
 
@@ -89,10 +100,13 @@ def read_day(
     *,
     keys: Mapping[str, bytes] | None,
     accept_unsigned: bool,
+    accept_undated: bool = True,
 ) -> DayTotals:
     """The day's totals over verified lines: signatures are checked in Python before day.sql (again,
     where the ingestion processor checked them already), and the processor's refusals counted."""
-    probe = DayAggregate(day.isoformat(), keys, accept_unsigned=accept_unsigned)
+    probe = DayAggregate(
+        day.isoformat(), keys, accept_unsigned=accept_unsigned, accept_undated=accept_undated
+    )
     with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
         files = []
         for n, key in enumerate(archive.day_keys(s3, bucket, prefix, day)):
@@ -113,6 +127,12 @@ def read_day(
 
 def reader(settings: Any, client: Callable[[str], Any]) -> Callable[..., DayTotals]:
     s3 = client("s3")
-    return lambda day, keys, accept_unsigned: read_day(
-        s3, settings.archive_bucket, settings.archive_prefix, day, keys=keys, accept_unsigned=accept_unsigned
+    return lambda day, keys, accept_unsigned, accept_undated=True: read_day(
+        s3,
+        settings.archive_bucket,
+        settings.archive_prefix,
+        day,
+        keys=keys,
+        accept_unsigned=accept_unsigned,
+        accept_undated=accept_undated,
     )

@@ -19,7 +19,9 @@ forged line in a stream's batch therefore never takes the genuine lines beside i
 
 The archive's ledger prefix thus holds only lines that verified, written by Firehose alone: the
 Athena engine reads it as it is, and ``refused.sql`` counts the refusals of a day for the run
-summary. Unsigned lines pass only on days before SIGNED_LINES_FROM (the line's own day).
+summary. Unsigned lines pass only on days before SIGNED_LINES_FROM (the line's own day). A verified
+line that names another day than the one it was logged on is refused as ``day_mismatch``, so the
+archive holds only lines whose signed day agrees with their logged time.
 """
 
 from __future__ import annotations
@@ -45,8 +47,14 @@ _USAGE_MARKER = "TOKEN_USAGE"
 class Verifier:
     """Classifies lines with the aggregator's rules and keys; one per batch of records."""
 
-    def __init__(self, keys: Mapping[str, bytes], signed_lines_from: dt.date | None):
+    def __init__(
+        self,
+        keys: Mapping[str, bytes],
+        signed_lines_from: dt.date | None,
+        signed_days_from: dt.date | None = None,
+    ):
         self.signed_from = signed_lines_from.isoformat() if signed_lines_from else None
+        self.dated_from = signed_days_from.isoformat() if signed_days_from else None
         # two aggregates used as probes only: their sums are never read
         self._strict = DayAggregate("", keys)
         self._lenient = DayAggregate("", keys, accept_unsigned=True)
@@ -55,6 +63,10 @@ class Verifier:
         """None when the line is billable (verified, or unsigned on a day that accepts it)."""
         lenient = self.signed_from is not None and day is not None and day < self.signed_from
         probe = self._lenient if lenient else self._strict
+        # the day the line was logged: a verified line naming another is a replay (day_mismatch),
+        # unless it is the previous day's call logged in this day's first minutes
+        probe.day = day or ""
+        probe.accept_undated = probe.accept_unsigned or self.dated_from is None or probe.day < self.dated_from
         skipped, rejected = probe.lines_skipped, dict(probe.rejected)
         probe.add(line)
         probe.seen.clear()  # a repeated request id is day.sql's to settle, not the processor's
@@ -117,10 +129,13 @@ def process_record(record: Mapping[str, Any], verifier: Verifier, counts: dict[s
 
 
 def process(
-    event: Mapping[str, Any], keys: Mapping[str, bytes], signed_lines_from: dt.date | None
+    event: Mapping[str, Any],
+    keys: Mapping[str, bytes],
+    signed_lines_from: dt.date | None,
+    signed_days_from: dt.date | None = None,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The processor's answer to one Firehose transformation event, and counts by outcome."""
-    verifier = Verifier(keys, signed_lines_from)
+    verifier = Verifier(keys, signed_lines_from, signed_days_from)
     counts: dict[str, int] = {}
     records = [process_record(record, verifier, counts) for record in event.get("records", [])]
     return {"records": records}, counts
