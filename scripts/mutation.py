@@ -44,7 +44,14 @@ TARGET_SCORE = 90.0
 
 # Unit tests that exercise something other than the domain package (the local stack, the benchmark
 # harness, the package layering): they never reach a mutant, so stats collection skips them.
-SKIPPED_TESTS = ("test_local_*.py", "test_bench_smoke.py", "test_layering.py")
+SKIPPED_TESTS = ("test_local_*.py", "test_bench_smoke.py", "test_layering.py", "test_openapi.py")
+
+# Top-level packages some domain tests import helpers from (bench.linegen's generated lines, the
+# price-list script, the local gateway): copied next to the tests so those tests run too.
+HELPER_PACKAGES = ("bench", "scripts", "local")
+# ... and the files they read from the repository: test fixtures, the package's data (bench.linegen
+# reads functions/token_profiler/catalog.json). Only data: the code under test is src/token_profiler.
+HELPER_DATA = ("tests/fixtures", "functions/token_profiler/*.json")
 
 # mutmut's exit codes, grouped as the summary counts them (mutmut.stats.status_by_exit_code).
 KILLED = {"killed", "caught by type check"}
@@ -57,6 +64,7 @@ only_mutate = ["src/token_profiler/{module}.py"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 pytest_add_cli_args_test_selection = ["tests/unit"]
 use_git_change_detection = false
+also_copy = {helpers}
 # every pytest session (stats, clean run, each mutant) in a process forked for it
 process_isolation = "forkserver"
 
@@ -83,7 +91,19 @@ def stage(module: str, unit_tests: Path) -> Path:
         tests / "unit",
         ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS),
     )
-    (where / "pyproject.toml").write_text(PYPROJECT.format(module=module), encoding="utf-8")
+    for helper in HELPER_PACKAGES:
+        shutil.copytree(ROOT / helper, where / helper, ignore=shutil.ignore_patterns("__pycache__"))
+    for pattern in HELPER_DATA:
+        for source in ROOT.glob(pattern):
+            target = where / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+    (where / "pyproject.toml").write_text(
+        PYPROJECT.format(module=module, helpers=json.dumps([*HELPER_PACKAGES, "functions"])), encoding="utf-8"
+    )
     return where
 
 
