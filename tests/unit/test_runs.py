@@ -202,3 +202,19 @@ def test_the_default_clock_is_the_wall_clock(table):
     assert before <= started <= after
     assert int(table.items[run_id]["ttl"]["N"]) - started == THIRTY_DAYS
     assert json.loads(table.items[run_id]["dates"]["S"]) == [d.isoformat() for d in DAYS]
+
+
+def test_a_run_id_drawn_twice_never_overwrites_the_first_run(table, monkeypatch):
+    # Given uuid4 drawing the same id twice (as unlikely as it is)
+    import uuid
+
+    same = uuid.UUID("0123456789abcdef0123456789abcdef")
+    monkeypatch.setattr(uuid, "uuid4", lambda: same)
+    store = runs.RunStore(table, TABLE, now=Clock(1.0))
+    first = store.record_start(DAYS, "alice")
+    # When a second run starts, the conditional put refuses it
+    with pytest.raises(ConditionFailed):
+        store.record_start(DAYS[:1], "mallory")
+    # Then the first run is intact
+    assert table.items[first]["requested_by"] == {"S": "alice"}
+    assert store.status_of(first)["dates"] == ["2026-02-27", "2026-02-28", "2026-03-01"]
