@@ -280,3 +280,76 @@ def test_the_precomputed_mac_equals_the_standard_librarys(key_length):
     for data in (b"", b"x", "é".encode() * 200, bytes(range(256)) * 3):
         want = hmac.new(key, data, hashlib.sha256).digest()
         assert keyed(data) == base64.urlsafe_b64encode(want).decode().rstrip("=") == signing.mac(key, data)
+
+
+def test_a_lone_surrogate_in_a_field_is_signed_and_checked_without_raising():
+    # json.loads turns "\ud800" into a lone surrogate, which strict UTF-8 cannot encode
+    record = {"tenant_id": "t\ud800", "input_tokens": 1}
+    assert signing.canonical(record) == b'{"input_tokens":1,"tenant_id":"t\xed\xa0\x80"}'
+    want = base64.urlsafe_b64encode(
+        hmac.new(KEY2, b'{"input_tokens":1,"tenant_id":"t\xed\xa0\x80"}', hashlib.sha256).digest()
+    )
+    signed_record = signing.sign(record, TEST_KEYRING)
+    assert signed_record["sig"] == {"kid": "test-2", "mac": want.decode().rstrip("=")}
+    assert signing.check(signed_record, TEST_KEYRING.keys) is None
+    assert signing.check({**signed_record, "input_tokens": 2}, TEST_KEYRING.keys) == "bad_signature"
+
+
+@pytest.mark.parametrize(
+    "sig",
+    [
+        {"kid": "test-2", "mac": 5},
+        {"kid": "test-2"},
+        {"kid": 2, "mac": "A" * 43},
+        {"mac": "A" * 43},
+        {"kid": "test-2", "mac": "é" * 43},  # not ASCII: compare_digest would raise
+        ["test-2", "A" * 43],
+    ],
+)
+def test_a_signature_of_the_wrong_shape_is_a_bad_signature(sig):
+    record = {"tenant_id": "t1", "input_tokens": 1, "sig": sig}
+    assert signing.check(record, TEST_KEYRING.keys) == "bad_signature"
+
+
+def test_a_new_key_id_is_the_day_and_six_hex_digits():
+    kids = {signing.new_key_id("2026-12-01") for _ in range(20)}
+    assert len(kids) > 1
+    for kid in kids:
+        day, _, random_part = kid.partition(".")
+        assert day == "2026-12-01"
+        assert len(random_part) == 6 and int(random_part, 16) >= 0
+
+
+def test_a_rotated_keyring_value_lists_its_keys_sorted():
+    value = signing.new_keyring_value("2026-12-02", TEST_KEYRING_VALUE)
+    kids = list(json.loads(value)["keys"])
+    assert len(kids) == 3
+    # the new key's id begins with the day, so it sorts before test-1 and test-2
+    assert kids[0].startswith("2026-12-02.") and kids[1:] == ["test-1", "test-2"]
+    assert value.index('"current"') < value.index('"keys"')
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope", "signing key secret: not JSON"),
+        ("[]", 'signing key secret: must be {"current": <kid>, "keys": {<kid>: <base64>}}'),
+        (
+            '{"current": "b", "keys": {"a": "' + base64.b64encode(b"k" * 32).decode() + '"}}',
+            "signing key secret: current must name one of its keys",
+        ),
+        (
+            '{"current": "a", "keys": {"a": "not base64 at all!"}}',
+            "signing key secret: key a must be base64 of at least 32 bytes",
+        ),
+        # valid base64 of 32 bytes behind characters outside the alphabet: refused, not skipped
+        (
+            '{"current": "a", "keys": {"a": "!!' + base64.b64encode(b"k" * 32).decode() + '"}}',
+            "signing key secret: key a must be base64 of at least 32 bytes",
+        ),
+    ],
+)
+def test_keyring_refusals_say_exactly_what_is_wrong(value, message):
+    with pytest.raises(signing.KeyringError) as raised:
+        signing.parse_keyring(value)
+    assert str(raised.value) == message
