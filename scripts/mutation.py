@@ -128,6 +128,52 @@ def run_mutmut(module: str, max_children: int, unit_tests: Path) -> float:
     return seconds
 
 
+def same_package(module: str) -> bool:
+    """Whether the package staged for ``module``'s last full run is the package as it is now."""
+    staged = BUILD / module / "src" / "token_profiler"
+    now = {
+        p.relative_to(PACKAGE): p.read_bytes()
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    then = {
+        p.relative_to(staged): p.read_bytes()
+        for p in staged.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    return now == then
+
+
+def retest_mutmut(module: str, max_children: int, unit_tests: Path, names: list[str]) -> float:
+    """Re-run only ``names`` (the last full run's survivors) against the current unit tests.
+
+    Sound only while the package is unchanged since that full run: then a mutant killed there is
+    still killed (tests were added, not weakened), and only the survivors can change."""
+    where = BUILD / module
+    if not (where / "mutants").is_dir() or not same_package(module):
+        sys.exit(f"mutation: {module}: the package changed since its last full run; run it in full")
+    shutil.rmtree(where / "tests" / "unit")
+    shutil.copytree(
+        unit_tests, where / "tests" / "unit", ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS)
+    )
+    if not names:
+        return 0.0
+    log = BUILD / f"{module}.retest.log"
+    started = time.monotonic()
+    with log.open("w", encoding="utf-8") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names],
+            cwd=where,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            check=False,
+        )
+    if result.returncode != 0:
+        sys.exit(f"mutmut failed on {module} (exit {result.returncode}); see {log}")
+    return time.monotonic() - started
+
+
 def changed_line(diff: str) -> str:
     """The mutated line of a mutant's diff (its first '+' line, stripped)."""
     for line in diff.splitlines():
@@ -206,7 +252,10 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "killed when a unit test fails. The score is (killed + timed out) / (mutants - equivalent);",
         f"the target is {TARGET_SCORE:.0f}% per module. How it runs, and how to add a module, is in",
         "`scripts/mutation.py` and the Makefile's `MUTATION_MODULES`. Run times are wall-clock seconds",
-        "on a shared 2-core machine and vary with its load.",
+        "on a shared 2-core machine and vary with its load. `run` is the last full run of a module;",
+        "`retest` (`scripts.mutation --retest <module>`) re-ran only that run's survivors against the",
+        "tests written since, which is sound because the package is unchanged since the full run (the",
+        "script checks): a mutant the full run killed stays killed when tests are only added.",
         "",
         "This page is generated: edit `scripts/mutation_equivalents.json`, not the tables.",
         "",
@@ -220,13 +269,15 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "",
         "## Scores",
         "",
-        "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s)"
+        " | retest (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for module, row in sorted(summary["modules"].items()):
         lines.append(
             f"| {module}.py | {row['mutants']} | {row['killed']} | {row['timed_out']} | {row['survived']}"
-            f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']} |"
+            f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']}"
+            f" | {row.get('retest_seconds') or ''} |"
         )
     lines += ["", "## Surviving mutants", ""]
     any_survivor = False
@@ -273,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the unit tests to run (another copy, e.g. an older commit's, to measure a baseline)",
     )
     parser.add_argument("--report-only", action="store_true", help="re-read the last runs, run nothing")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="re-run only the last full run's survivors against the current tests (package unchanged)",
+    )
     args = parser.parse_args(argv)
     BUILD.mkdir(parents=True, exist_ok=True)
     summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {"modules": {}}
@@ -283,12 +339,21 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = load_equivalents()
     for module in modules:
         seconds = None
+        retest_seconds = summary["modules"].get(module, {}).get("retest_seconds")
         if args.report_only:
             seconds = summary["modules"].get(module, {}).get("seconds")
+        elif args.retest:
+            last = summary["modules"].get(module, {})
+            seconds = last.get("seconds")
+            names = [s["name"] for s in last.get("survivors", [])]
+            print(f"mutation: {module}: retesting {len(names)} survivors ...", flush=True)
+            retest_seconds = round(retest_mutmut(module, args.max_children, args.tests.resolve(), names), 1)
         else:
             print(f"mutation: {module} ...", flush=True)
             seconds = run_mutmut(module, args.max_children, args.tests.resolve())
+            retest_seconds = None
         row = summarise(module, seconds, equivalents)
+        row["retest_seconds"] = retest_seconds
         summary["modules"][module] = row
         print(
             f"mutation: {module}: {row['mutants']} mutants, {row['killed']} killed, "
