@@ -4,6 +4,7 @@ is priced on the UTC day, and costs refuse impossible cache-write splits by name
 from __future__ import annotations
 
 import datetime as dt
+import json
 import types
 from decimal import Decimal
 
@@ -65,3 +66,20 @@ def test_a_one_hour_share_equal_to_the_cache_writes_is_accepted():
     assert costs.input == Decimal("0.003")
     assert costs.cache_write == 0
     assert costs.missing == ("cache_write_1h",)
+
+
+def test_a_plain_id_never_takes_a_profile_price_even_one_keyed_by_an_empty_geography():
+    sonnet = "anthropic.claude-3-sonnet-20240229-v1:0"
+    overrides = {
+        sonnet: {
+            "profile_prices": {
+                "": {"us-east-1": {"input": "9", "output": "9"}},
+                "us": {"us-east-1": {"input": "7", "output": "7"}},
+            }
+        }
+    }
+    catalog = prices.load_catalog(json.dumps(overrides))
+    plain = catalog.price_for(sonnet, "us-east-1", "2026-01-01")
+    assert (plain.price.rates, plain.scope) == ({"input": Decimal("0.003"), "output": Decimal("0.015")}, "")
+    profile = catalog.price_for("us." + sonnet, "us-east-1", "2026-01-01")
+    assert (profile.price.rates, profile.scope) == ({"input": Decimal("7"), "output": Decimal("7")}, "us")
