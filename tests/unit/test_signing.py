@@ -353,3 +353,20 @@ def test_keyring_refusals_say_exactly_what_is_wrong(value, message):
     with pytest.raises(signing.KeyringError) as raised:
         signing.parse_keyring(value)
     assert str(raised.value) == message
+
+
+def test_every_rejected_line_is_counted_not_just_the_first_of_a_reason():
+    unsigned = [
+        usage_line(tenant="t1", request_id=f"u{n}", model_id=SONNET, input_tokens=1, output_tokens=1)
+        for n in range(3)
+    ]
+    forged = []
+    for n in range(2):
+        line = json.loads(signed(request_id=f"f{n}"))
+        line["token_usage"]["input_tokens"] = 99
+        forged.append(json.dumps(line, separators=(",", ":")))
+    for agg in both():
+        for message in unsigned + forged:
+            assert not agg.add(message)
+        assert agg.rejected == {"bad_signature": 2, "missing_signature": 3, "unknown_key": 0}
+        assert agg.lines_rejected == 5
