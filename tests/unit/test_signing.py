@@ -370,3 +370,13 @@ def test_every_rejected_line_is_counted_not_just_the_first_of_a_reason():
             assert not agg.add(message)
         assert agg.rejected == {"bad_signature": 2, "missing_signature": 3, "unknown_key": 0}
         assert agg.lines_rejected == 5
+
+
+def test_an_aggregate_refuses_unsigned_lines_unless_told_otherwise():
+    unsigned = usage_line(tenant="t1", request_id="u1", model_id=SONNET, input_tokens=1, output_tokens=1)
+    strict = DayAggregate(DAY, TEST_KEYRING.keys)  # the default: fail closed
+    assert not strict.add(unsigned)
+    assert strict.rejected["missing_signature"] == 1 and strict.sums == {}
+    lenient = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True)
+    assert lenient.add(unsigned)
+    assert lenient.sums == {("t1", SONNET, "us-east-1", "standard"): [1, 1, 0, 0, 1, 0]}
