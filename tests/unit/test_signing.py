@@ -380,3 +380,15 @@ def test_an_aggregate_refuses_unsigned_lines_unless_told_otherwise():
     lenient = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True)
     assert lenient.add(unsigned)
     assert lenient.sums == {("t1", SONNET, "us-east-1", "standard"): [1, 1, 0, 0, 1, 0]}
+
+
+def test_the_fast_path_counts_every_timed_out_line_and_skips_an_impossible_one_hour_share():
+    fast, checked = both()
+    for agg in (fast, checked):
+        assert agg.add(signed(request_id="a", timed_out=True))
+        assert agg.add(signed(request_id="b", timed_out=True))
+        assert agg.add(signed(request_id="c"))
+        # a one-hour share above the cache writes: signed, yet not a line the logger can write
+        assert not agg.add(signed(request_id="d", cache_write=2, cache_write_1h_input_tokens=5))
+        assert (agg.timed_out, agg.lines_skipped, agg.lines_counted) == (2, 1, 3)
+        assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [30, 846, 0, 0, 3, 0]}
