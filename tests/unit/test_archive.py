@@ -75,3 +75,21 @@ def test_day_keys_lists_the_days_hours_and_the_late_hour_in_the_bucket():
     assert len(s3.asked) == 25
     assert s3.asked[0] == ("usage-bucket", "p/2026/11/26/00/")
     assert s3.asked[-1] == ("usage-bucket", "p/2026/11/27/00/")
+
+
+def test_a_data_envelope_without_events_gives_no_lines():
+    text = envelope_text(["a"]) + json.dumps({"messageType": "DATA_MESSAGE", "logGroup": "g"})
+    assert archive.object_lines(text.encode()) == b"a\n"
+
+
+def test_a_message_line_with_a_message_type_but_no_events_is_a_line_not_an_envelope():
+    line = json.dumps({"level": "INFO", "messageType": "DATA_MESSAGE"})
+    assert archive.object_lines(line.encode()) == line.encode() + b"\n"
+    array = json.dumps(["messageType", "logEvents"])
+    assert archive.object_lines(array.encode()) == array.encode() + b"\n"
+
+
+def test_anything_but_whitespace_between_envelopes_is_an_error_not_skipped():
+    text = envelope_text(["a"]) + "X" + envelope_text(["b"])
+    with pytest.raises(ValueError):
+        archive.object_lines(text.encode())
