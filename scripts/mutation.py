@@ -242,6 +242,14 @@ def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[st
     }
 
 
+def listed_modules() -> list[str]:
+    """The Makefile's MUTATION_MODULES."""
+    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("MUTATION_MODULES :="):
+            return line.split(":=", 1)[1].split()
+    return []
+
+
 def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
     lines = [
         "# Mutation testing",
@@ -280,6 +288,9 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
             f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']}"
             f" | {row.get('retest_seconds') or ''} |"
         )
+    unmeasured = [m for m in listed_modules() if m not in summary["modules"]]
+    if unmeasured:
+        lines += ["", f"Listed in `MUTATION_MODULES` but not measured yet: {', '.join(unmeasured)}."]
     lines += ["", "## Surviving mutants", ""]
     any_survivor = False
     for _module, row in sorted(summary["modules"].items()):
