@@ -24,15 +24,16 @@ def envelope_text(messages: list[str], kind: str = "DATA_MESSAGE") -> str:
         (b"a\nb", b"a\nb\n"),  # plain, not gzip: the last line gets its newline
         (b"a\nb\n", b"a\nb\n"),
         (b"", b""),
-        (gzip.compress(b"x"), b"x\n"),
-        (gzip.compress(b"x\n") + gzip.compress(b"y"), b"x\ny\n"),  # two gzip members back to back
+        (gzip.compress(b"x", mtime=0), b"x\n"),
+        (gzip.compress(b"x\n", mtime=0) + gzip.compress(b"y", mtime=0), b"x\ny\n"),  # two gzip members
     ],
+    ids=["plain", "plain-ended", "empty", "gzip", "two-gzip-members"],
 )
 def test_message_lines_plain_or_gzip(body, lines):
     assert archive.object_lines(body) == lines
 
 
-@pytest.mark.parametrize("gap", ["\n", " ", "\r\n\t ", ""])
+@pytest.mark.parametrize("gap", ["\n", " ", "\r\n\t ", ""], ids=["newline", "space", "mixed", "none"])
 def test_envelopes_with_whitespace_between_and_after_them(gap):
     text = (
         "  "
@@ -44,7 +45,7 @@ def test_envelopes_with_whitespace_between_and_after_them(gap):
         + gap
         + "\n"
     )
-    for body in (text.encode(), gzip.compress(text.encode())):
+    for body in (text.encode(), gzip.compress(text.encode(), mtime=0)):
         assert archive.object_lines(body) == b"a\nb\nmulti line\n"
 
 
