@@ -123,7 +123,7 @@ clean:
 # MUTATION_MODULES lists the modules of functions/token_profiler it covers: add a new one there.
 # `make mutation MODULES="prices dates"` runs a subset. Not part of `make test` (tens of minutes).
 MUTATION_VENV := .venv-mutation
-MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus statements tenants
+MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus statements tenants ledger/logs_engine ledger/archive ledger/ingest
 MODULES ?= $(MUTATION_MODULES)
 .PHONY: mutation
 mutation: $(MUTATION_VENV)/.installed

@@ -44,7 +44,14 @@ TARGET_SCORE = 90.0
 
 # Unit tests that exercise something other than the domain package (the local stack, the benchmark
 # harness, the package layering): they never reach a mutant, so stats collection skips them.
-SKIPPED_TESTS = ("test_local_*.py", "test_bench_smoke.py", "test_layering.py")
+SKIPPED_TESTS = ("test_local_*.py", "test_bench_smoke.py", "test_layering.py", "test_openapi.py")
+
+# Top-level packages some domain tests import helpers from (bench.linegen's generated lines, the
+# price-list script, the local gateway): copied next to the tests so those tests run too.
+HELPER_PACKAGES = ("bench", "scripts", "local")
+# ... and the files they read from the repository: test fixtures, the package's data (bench.linegen
+# reads functions/token_profiler/catalog.json). Only data: the code under test is src/token_profiler.
+HELPER_DATA = ("tests/fixtures", "functions/token_profiler/*.json")
 
 # mutmut's exit codes, grouped as the summary counts them (mutmut.stats.status_by_exit_code).
 KILLED = {"killed", "caught by type check"}
@@ -57,6 +64,7 @@ only_mutate = ["src/token_profiler/{module}.py"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 pytest_add_cli_args_test_selection = ["tests/unit"]
 use_git_change_detection = false
+also_copy = {helpers}
 # every pytest session (stats, clean run, each mutant) in a process forked for it
 process_isolation = "forkserver"
 
@@ -83,7 +91,19 @@ def stage(module: str, unit_tests: Path) -> Path:
         tests / "unit",
         ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS),
     )
-    (where / "pyproject.toml").write_text(PYPROJECT.format(module=module), encoding="utf-8")
+    for helper in HELPER_PACKAGES:
+        shutil.copytree(ROOT / helper, where / helper, ignore=shutil.ignore_patterns("__pycache__"))
+    for pattern in HELPER_DATA:
+        for source in ROOT.glob(pattern):
+            target = where / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+    (where / "pyproject.toml").write_text(
+        PYPROJECT.format(module=module, helpers=json.dumps([*HELPER_PACKAGES, "functions"])), encoding="utf-8"
+    )
     return where
 
 
@@ -106,6 +126,52 @@ def run_mutmut(module: str, max_children: int, unit_tests: Path) -> float:
     if result.returncode != 0:
         sys.exit(f"mutmut failed on {module} (exit {result.returncode}); see {log}")
     return seconds
+
+
+def same_package(module: str) -> bool:
+    """Whether the package staged for ``module``'s last full run is the package as it is now."""
+    staged = BUILD / module / "src" / "token_profiler"
+    now = {
+        p.relative_to(PACKAGE): p.read_bytes()
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    then = {
+        p.relative_to(staged): p.read_bytes()
+        for p in staged.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    return now == then
+
+
+def retest_mutmut(module: str, max_children: int, unit_tests: Path, names: list[str]) -> float:
+    """Re-run only ``names`` (the last full run's survivors) against the current unit tests.
+
+    Sound only while the package is unchanged since that full run: then a mutant killed there is
+    still killed (tests were added, not weakened), and only the survivors can change."""
+    where = BUILD / module
+    if not (where / "mutants").is_dir() or not same_package(module):
+        sys.exit(f"mutation: {module}: the package changed since its last full run; run it in full")
+    shutil.rmtree(where / "tests" / "unit")
+    shutil.copytree(
+        unit_tests, where / "tests" / "unit", ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS)
+    )
+    if not names:
+        return 0.0
+    log = BUILD / f"{module}.retest.log"
+    started = time.monotonic()
+    with log.open("w", encoding="utf-8") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names],
+            cwd=where,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            check=False,
+        )
+    if result.returncode != 0:
+        sys.exit(f"mutmut failed on {module} (exit {result.returncode}); see {log}")
+    return time.monotonic() - started
 
 
 def changed_line(diff: str) -> str:
@@ -176,6 +242,14 @@ def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[st
     }
 
 
+def listed_modules() -> list[str]:
+    """The Makefile's MUTATION_MODULES."""
+    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("MUTATION_MODULES :="):
+            return line.split(":=", 1)[1].split()
+    return []
+
+
 def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
     lines = [
         "# Mutation testing",
@@ -186,12 +260,16 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "killed when a unit test fails. The score is (killed + timed out) / (mutants - equivalent);",
         f"the target is {TARGET_SCORE:.0f}% per module. How it runs, and how to add a module, is in",
         "`scripts/mutation.py` and the Makefile's `MUTATION_MODULES`. Run times are wall-clock seconds",
-        "on a shared 2-core machine and vary with its load.",
+        "on a shared 2-core machine and vary with its load. `run` is the last full run of a module;",
+        "`retest` (`scripts.mutation --retest <module>`) re-ran only that run's survivors against the",
+        "tests written since, which is sound because the package is unchanged since the full run (the",
+        "script checks): a mutant the full run killed stays killed when tests are only added.",
         "",
         "This page is generated: edit `scripts/mutation_equivalents.json`, not the tables.",
         "",
         "To add a module of `functions/token_profiler`: append its name (without `.py`) to",
-        "`MUTATION_MODULES` in the Makefile, run `make mutation MODULES=<name>`, write unit tests",
+        "`MUTATION_MODULES` in the Makefile (a module of a subpackage by its path, `ledger/archive`),",
+        "run `make mutation MODULES=<name>`, write unit tests",
         "(in `tests/unit`, importing `token_profiler.<name>`) until the survivors are killed, and list",
         "in `scripts/mutation_equivalents.json` only the mutants no input can tell apart, with why.",
         "Each run stages the package as `build/mutation/<name>/src/token_profiler`, so mutants are",
@@ -200,14 +278,19 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "",
         "## Scores",
         "",
-        "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s)"
+        " | retest (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for module, row in sorted(summary["modules"].items()):
         lines.append(
             f"| {module}.py | {row['mutants']} | {row['killed']} | {row['timed_out']} | {row['survived']}"
-            f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']} |"
+            f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']}"
+            f" | {row.get('retest_seconds') or ''} |"
         )
+    unmeasured = [m for m in listed_modules() if m not in summary["modules"]]
+    if unmeasured:
+        lines += ["", f"Listed in `MUTATION_MODULES` but not measured yet: {', '.join(unmeasured)}."]
     lines += ["", "## Surviving mutants", ""]
     any_survivor = False
     for _module, row in sorted(summary["modules"].items()):
@@ -253,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the unit tests to run (another copy, e.g. an older commit's, to measure a baseline)",
     )
     parser.add_argument("--report-only", action="store_true", help="re-read the last runs, run nothing")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="re-run only the last full run's survivors against the current tests (package unchanged)",
+    )
     args = parser.parse_args(argv)
     BUILD.mkdir(parents=True, exist_ok=True)
     summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {"modules": {}}
@@ -263,12 +351,21 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = load_equivalents()
     for module in modules:
         seconds = None
+        retest_seconds = summary["modules"].get(module, {}).get("retest_seconds")
         if args.report_only:
             seconds = summary["modules"].get(module, {}).get("seconds")
+        elif args.retest:
+            last = summary["modules"].get(module, {})
+            seconds = last.get("seconds")
+            names = [s["name"] for s in last.get("survivors", [])]
+            print(f"mutation: {module}: retesting {len(names)} survivors ...", flush=True)
+            retest_seconds = round(retest_mutmut(module, args.max_children, args.tests.resolve(), names), 1)
         else:
             print(f"mutation: {module} ...", flush=True)
             seconds = run_mutmut(module, args.max_children, args.tests.resolve())
+            retest_seconds = None
         row = summarise(module, seconds, equivalents)
+        row["retest_seconds"] = retest_seconds
         summary["modules"][module] = row
         print(
             f"mutation: {module}: {row['mutants']} mutants, {row['killed']} killed, "

@@ -289,3 +289,18 @@ def test_a_line_that_is_not_a_usage_object_is_skipped(message, path):
     assert getattr(agg, path)(message) is False
     assert (agg.lines_read, agg.lines_skipped, agg.sums) == (1, 1, {})
     assert agg.add(good_line()) is True  # the same object, well framed, counts
+
+
+def test_rows_with_no_priced_part_say_price_changed_false_not_nothing(catalog):
+    """A row with no priced part (an unknown model, a Region without a price) still holds the
+    boolean False for price_changed: rows hold bool, never None (stored as a DynamoDB NULL)."""
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    calls(agg, "acme", UNKNOWN, "us-east-1", (1, 1, 0, 0))
+    calls(agg, "beta", MODEL, "ap-south-1", (1, 1, 0, 0))
+    rows, _ = build_rows(agg, catalog, retention_days=0)
+    assert [(row["pk"], row["unpriced"], row["price_missing"]) for row in rows] == [
+        ("acme", True, False),
+        ("beta", False, True),
+    ]
+    for row in rows:
+        assert row["price_changed"] is False

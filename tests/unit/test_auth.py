@@ -150,3 +150,16 @@ def test_the_caller_keeps_user_name_and_pool():
     assert (caller.tenant_id, caller.username, caller.pool_id) == ("acme", "bob", "eu-west-1_Abc123")
     bare = caller_from_claims({"custom:tenant_id": "acme", "iss": "no-slash"})
     assert (bare.username, bare.pool_id) == ("", "")
+
+
+def test_the_pool_is_the_issuers_last_path_part_whatever_letters_end_it():
+    # a pool id ending in X: only the trailing slash is stripped, never letters
+    caller = caller_from_claims(
+        {"custom:tenant_id": "acme", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbcXX//"}
+    )
+    assert caller.pool_id == "us-east-1_AbcXX"
+
+
+def test_an_issuer_with_only_a_trailing_slash_never_breaks_the_caller():
+    caller = caller_from_claims({"custom:tenant_id": "acme", "iss": "us-east-1_Abc/"})
+    assert (caller.tenant_id, caller.pool_id) == ("acme", "us-east-1_Abc")

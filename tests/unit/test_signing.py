@@ -361,3 +361,115 @@ def test_a_key_id_that_is_not_exactly_a_known_one_is_not_trusted(kid):
     (fast_answer, checked_answer), fast = _answers(message)
     assert fast_answer is checked_answer is False
     assert fast.rejected[signing.UNKNOWN_KEY] == 1 and not fast.sums
+
+
+def test_a_lone_surrogate_in_a_field_is_signed_and_checked_without_raising():
+    # json.loads turns "\ud800" into a lone surrogate, which strict UTF-8 cannot encode
+    record = {"tenant_id": "t\ud800", "input_tokens": 1}
+    assert signing.canonical(record) == b'{"input_tokens":1,"tenant_id":"t\xed\xa0\x80"}'
+    want = base64.urlsafe_b64encode(
+        hmac.new(KEY2, b'{"input_tokens":1,"tenant_id":"t\xed\xa0\x80"}', hashlib.sha256).digest()
+    )
+    signed_record = signing.sign(record, TEST_KEYRING)
+    assert signed_record["sig"] == {"kid": "test-2", "mac": want.decode().rstrip("=")}
+    assert signing.check(signed_record, TEST_KEYRING.keys) is None
+    assert signing.check({**signed_record, "input_tokens": 2}, TEST_KEYRING.keys) == "bad_signature"
+
+
+@pytest.mark.parametrize(
+    "sig",
+    [
+        {"kid": "test-2", "mac": 5},
+        {"kid": "test-2"},
+        {"kid": 2, "mac": "A" * 43},
+        {"mac": "A" * 43},
+        {"kid": "test-2", "mac": "é" * 43},  # not ASCII: compare_digest would raise
+        ["test-2", "A" * 43],
+    ],
+)
+def test_a_signature_of_the_wrong_shape_is_a_bad_signature(sig):
+    record = {"tenant_id": "t1", "input_tokens": 1, "sig": sig}
+    assert signing.check(record, TEST_KEYRING.keys) == "bad_signature"
+
+
+def test_a_new_key_id_is_the_day_and_six_hex_digits():
+    kids = {signing.new_key_id("2026-12-01") for _ in range(20)}
+    assert len(kids) > 1
+    for kid in kids:
+        day, _, random_part = kid.partition(".")
+        assert day == "2026-12-01"
+        assert len(random_part) == 6 and int(random_part, 16) >= 0
+
+
+def test_a_rotated_keyring_value_lists_its_keys_sorted():
+    value = signing.new_keyring_value("2026-12-02", TEST_KEYRING_VALUE)
+    kids = list(json.loads(value)["keys"])
+    assert len(kids) == 3
+    # the new key's id begins with the day, so it sorts before test-1 and test-2
+    assert kids[0].startswith("2026-12-02.") and kids[1:] == ["test-1", "test-2"]
+    assert value.index('"current"') < value.index('"keys"')
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope", "signing key secret: not JSON"),
+        ("[]", 'signing key secret: must be {"current": <kid>, "keys": {<kid>: <base64>}}'),
+        (
+            '{"current": "b", "keys": {"a": "' + base64.b64encode(b"k" * 32).decode() + '"}}',
+            "signing key secret: current must name one of its keys",
+        ),
+        (
+            '{"current": "a", "keys": {"a": "not base64 at all!"}}',
+            "signing key secret: key a must be base64 of at least 32 bytes",
+        ),
+        # valid base64 of 32 bytes behind characters outside the alphabet: refused, not skipped
+        (
+            '{"current": "a", "keys": {"a": "!!' + base64.b64encode(b"k" * 32).decode() + '"}}',
+            "signing key secret: key a must be base64 of at least 32 bytes",
+        ),
+    ],
+)
+def test_keyring_refusals_say_exactly_what_is_wrong(value, message):
+    with pytest.raises(signing.KeyringError) as raised:
+        signing.parse_keyring(value)
+    assert str(raised.value) == message
+
+
+def test_every_rejected_line_is_counted_not_just_the_first_of_a_reason():
+    unsigned = [
+        usage_line(tenant="t1", request_id=f"u{n}", model_id=SONNET, input_tokens=1, output_tokens=1)
+        for n in range(3)
+    ]
+    forged = []
+    for n in range(2):
+        line = json.loads(signed(request_id=f"f{n}"))
+        line["token_usage"]["input_tokens"] = 99
+        forged.append(json.dumps(line, separators=(",", ":")))
+    for agg in both():
+        for message in unsigned + forged:
+            assert not agg.add(message)
+        assert agg.rejected == {"bad_signature": 2, "missing_signature": 3, "unknown_key": 0}
+        assert agg.lines_rejected == 5
+
+
+def test_an_aggregate_refuses_unsigned_lines_unless_told_otherwise():
+    unsigned = usage_line(tenant="t1", request_id="u1", model_id=SONNET, input_tokens=1, output_tokens=1)
+    strict = DayAggregate(DAY, TEST_KEYRING.keys)  # the default: fail closed
+    assert not strict.add(unsigned)
+    assert strict.rejected["missing_signature"] == 1 and strict.sums == {}
+    lenient = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True)
+    assert lenient.add(unsigned)
+    assert lenient.sums == {("t1", SONNET, "us-east-1", "standard"): [1, 1, 0, 0, 1, 0]}
+
+
+def test_the_fast_path_counts_every_timed_out_line_and_skips_an_impossible_one_hour_share():
+    fast, checked = both()
+    for agg in (fast, checked):
+        assert agg.add(signed(request_id="a", timed_out=True))
+        assert agg.add(signed(request_id="b", timed_out=True))
+        assert agg.add(signed(request_id="c"))
+        # a one-hour share above the cache writes: signed, yet not a line the logger can write
+        assert not agg.add(signed(request_id="d", cache_write=2, cache_write_1h_input_tokens=5))
+        assert (agg.timed_out, agg.lines_skipped, agg.lines_counted) == (2, 1, 3)
+        assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [30, 846, 0, 0, 3, 0]}
