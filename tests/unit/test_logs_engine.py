@@ -72,11 +72,20 @@ def test_a_day_is_read_page_by_page_and_every_counter_is_kept():
         ("t2", MODEL, "us-east-1", "standard"): [10, 5, 0, 0, 1, 0],
     }
     assert (totals.lines_skipped, totals.duplicates, totals.timed_out) == (1, 1, 1)
-    assert totals.rejected == {"bad_signature": 1, "missing_signature": 1, "unknown_key": 0}
-    assert [r.get("nextToken") for r in logs.requests] == [None, "1", "2"]
-    first = logs.requests[0]
-    assert first["logGroupName"] == "/aws/lambda/invoke"
+    assert totals.rejected == {
+        "bad_signature": 1,
+        "missing_signature": 1,
+        "unknown_key": 0,
+        "day_mismatch": 0,
+        "missing_day": 0,
+    }
+    # the day, page by page, then the next day's first five minutes (calls logged just after midnight)
+    assert [r.get("nextToken") for r in logs.requests] == [None, "1", "2", None, "1", "2"]
+    first, late = logs.requests[0], logs.requests[3]
+    assert first["logGroupName"] == late["logGroupName"] == "/aws/lambda/invoke"
     assert (first["startTime"], first["endTime"]) == (DAY_START_MS, DAY_START_MS + 86_400_000 - 1)
+    next_day_ms = DAY_START_MS + 86_400_000
+    assert (late["startTime"], late["endTime"]) == (next_day_ms, next_day_ms + 5 * 60_000 - 1)
 
 
 def test_unsigned_lines_count_where_the_day_accepts_them():
@@ -85,7 +94,13 @@ def test_unsigned_lines_count_where_the_day_accepts_them():
         FakeLogs([[unsigned]]), "g", DAY, keys=TEST_KEYRING.keys, accept_unsigned=True
     )
     assert totals.sums == {("t1", MODEL, "us-east-1", "standard"): [3, 4, 0, 0, 1, 0]}
-    assert totals.rejected == {"bad_signature": 0, "missing_signature": 0, "unknown_key": 0}
+    assert totals.rejected == {
+        "bad_signature": 0,
+        "missing_signature": 0,
+        "unknown_key": 0,
+        "day_mismatch": 0,
+        "missing_day": 0,
+    }
 
 
 def test_the_reader_reads_the_settings_log_group_with_one_logs_client():

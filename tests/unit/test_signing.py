@@ -449,7 +449,13 @@ def test_every_rejected_line_is_counted_not_just_the_first_of_a_reason():
     for agg in both():
         for message in unsigned + forged:
             assert not agg.add(message)
-        assert agg.rejected == {"bad_signature": 2, "missing_signature": 3, "unknown_key": 0}
+        assert agg.rejected == {
+            "bad_signature": 2,
+            "missing_signature": 3,
+            "unknown_key": 0,
+            "day_mismatch": 0,
+            "missing_day": 0,
+        }
         assert agg.lines_rejected == 5
 
 
