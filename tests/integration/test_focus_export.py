@@ -98,3 +98,33 @@ def test_the_schedule_rewrites_the_previous_month_early_in_a_month(stack, export
 def test_a_bad_month_names_the_problem(stack, exporter):
     with pytest.raises(ValueError, match="month must be YYYY-MM"):
         exporter.lambda_handler({"month": "November"}, LambdaContext())
+
+
+def test_the_focus_billed_cost_equals_the_statements_totals_to_the_last_digit(stack, exporter):
+    """The two billing exports agree: per tenant, the FOCUS rows' BilledCost adds up to that
+    tenant's monthly statement total, and the month's sums are equal, digit for digit."""
+    from token_profiler import statements
+
+    today = dt.date(2026, 12, 5)  # November is closed: final statements
+    table = UsageTable(stack.ddb, stack.table_name)
+    written = statements.generate(table, stack.s3, stack.bucket, "2026-11", today)
+    assert [w["status"] for w in written] == ["final", "final"]
+    by_statement = {
+        w["tenant"]: Decimal(
+            statements.read_json(
+                stack.s3, stack.bucket, statements.statement_key(w["tenant"], "2026-11", "json")
+            )["total_usd"]
+        )
+        for w in written
+    }
+    answer = exporter.lambda_handler({"month": "2026-11"}, LambdaContext())
+    rows = list(focus.parse_jsonl(_read(stack, answer["written"][0]["key"])))
+    by_focus: dict[str, Decimal] = {}
+    for row in rows:
+        by_focus[row["SubAccountId"]] = by_focus.get(row["SubAccountId"], Decimal(0)) + row["BilledCost"]
+    assert by_focus == by_statement
+    # and both are the table's November rows, summed here independently
+    items = [from_item(i) for i in stack.items()]
+    november = sum((i["total_cost"] for i in items if i["date"].startswith("2026-11")), Decimal(0))
+    assert sum(by_statement.values(), Decimal(0)) == sum(by_focus.values(), Decimal(0)) == november
+    assert november > 0
