@@ -163,6 +163,11 @@ def retest_mutmut(module: str, max_children: int, unit_tests: Path, names: list[
     shutil.copytree(
         unit_tests, where / "tests" / "unit", ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS)
     )
+    # the tests' helpers too: a test written since may use a stand-in added to tests/support since
+    shutil.rmtree(where / "tests" / "support")
+    shutil.copytree(
+        ROOT / "tests" / "support", where / "tests" / "support", ignore=shutil.ignore_patterns("__pycache__")
+    )
     if not names:
         return 0.0
     log = BUILD / f"{module}.retest.log"
