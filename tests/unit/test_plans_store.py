@@ -553,3 +553,31 @@ def test_status_request_shows_a_tenant_its_own_status_and_admins_any():
     every = plans.status_request(store, ADMIN, {}, "admins")
     assert [(s["tenant"], s["spend_in_flight"]) for s in every] == [("acme", "0"), ("beta", "1")]
     assert plans.status_request(store, ADMIN, {"tenant": "beta"}, "admins")["spend_settled"] == "0"
+
+
+def test_settings_wire_the_store_and_the_enforcer(monkeypatch):
+    table, topic = MemoryCounterTable(TABLE), Topic()
+    monkeypatch.setattr(plans, "counter_client", lambda: table)
+    monkeypatch.setattr(plans, "sns_client", lambda: topic)
+    settings = SimpleNamespace(
+        plans_table="",
+        default_plan='{"monthly_budget_usd": "7.5", "requests_per_minute": 3}',
+        plan_time_zone="Asia/Tokyo",
+        alerts_topic_arn="",
+        bedrock_region="eu-west-3",
+        plans_fail_open=True,
+        plan_cache_seconds=12.5,
+        tenants_table="registry",
+    )
+    assert plans.enforcer_from_settings(settings, load_catalog()) is None  # plans off
+    settings.plans_table = TABLE
+    logger = Logger()
+    guard = plans.enforcer_from_settings(settings, load_catalog(), logger)
+    assert (guard.store.client, guard.store.name) == (table, TABLE)
+    assert guard.store.default_plan == Plan(monthly_budget_usd=Decimal("7.5"), requests_per_minute=3)
+    assert guard.store.zone == plans.time_zone("Asia/Tokyo")
+    assert (guard.region, guard.fail_open, guard.plan_cache_seconds) == ("eu-west-3", True, 12.5)
+    assert (guard.tenants_table, guard.logger, guard.alerts) == ("registry", logger, None)
+    settings.alerts_topic_arn = "arn:aws:sns:eu-west-3:123456789012:alerts"
+    alerts = plans.enforcer_from_settings(settings, load_catalog()).alerts
+    assert (alerts.sns, alerts.topic_arn) == (topic, "arn:aws:sns:eu-west-3:123456789012:alerts")
