@@ -43,8 +43,15 @@ EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")
 TARGET_SCORE = 90.0
 
 # Unit tests that exercise something other than the domain package (the local stack, the benchmark
-# harness, the package layering): they never reach a mutant, so stats collection skips them.
-SKIPPED_TESTS = ("test_local_*.py", "test_bench_smoke.py", "test_layering.py", "test_openapi.py")
+# harness, the package layering, the Postman environment): they never reach a mutant, so stats
+# collection skips them.
+SKIPPED_TESTS = (
+    "test_local_*.py",
+    "test_bench_smoke.py",
+    "test_layering.py",
+    "test_openapi.py",
+    "test_postman_env.py",
+)
 
 # Top-level packages some domain tests import helpers from (bench.linegen's generated lines, the
 # price-list script, the local gateway): copied next to the tests so those tests run too.
@@ -155,6 +162,11 @@ def retest_mutmut(module: str, max_children: int, unit_tests: Path, names: list[
     shutil.rmtree(where / "tests" / "unit")
     shutil.copytree(
         unit_tests, where / "tests" / "unit", ignore=shutil.ignore_patterns("__pycache__", *SKIPPED_TESTS)
+    )
+    # the tests' helpers too: a test written since may use a stand-in added to tests/support since
+    shutil.rmtree(where / "tests" / "support")
+    shutil.copytree(
+        ROOT / "tests" / "support", where / "tests" / "support", ignore=shutil.ignore_patterns("__pycache__")
     )
     if not names:
         return 0.0

@@ -11,7 +11,12 @@ is applied after a page is cut (a page may be empty).
 
 from __future__ import annotations
 
+import copy
+import re
+from decimal import Decimal
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 
 def _text(attr: dict[str, Any]) -> str:
@@ -193,3 +198,240 @@ class MemoryRegistryTable:
         if start + self.page_size < len(ordered):
             answer["LastEvaluatedKey"] = {self.key: {"S": page[-1]}}
         return answer
+
+
+class MemoryCounterTable:
+    """The plans table's calls (GetItem, PutItem, BatchGetItem, Scan with the listing's filter,
+    UpdateItem and TransactWriteItems with ``SET ... if_not_exists``, ``ADD``, ``DELETE`` and
+    conditions), evaluated as DynamoDB does: a failed condition changes nothing and raises
+    ``ConditionalCheckFailedException`` (with the old item under ``Item`` when
+    ``ReturnValuesOnConditionCheckFailure`` asks for it); a transaction applies all or nothing and
+    is cancelled with one reason per action, in order. ``ADD`` of a number to a missing attribute
+    starts from 0, of a set creates the set; ``DELETE`` removes elements from a set and drops an
+    emptied set. Comparisons of numbers are numeric; a comparison with a missing attribute is false.
+
+    ``other_tables`` answers BatchGetItem for other tables (the tenant registry), keyed by name.
+    """
+
+    def __init__(self, table_name: str, *, other_tables: dict[str, dict[str, dict[str, Any]]] | None = None):
+        self.table_name = table_name
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.other_tables = other_tables or {}
+        self.calls: list[str] = []
+        self.unprocessed_rounds = 0  # BatchGetItem answers this many rounds with every key unprocessed
+
+    def _check(self, name: str | None) -> None:
+        if name != self.table_name:
+            raise ValueError(f"no table {name!r}")
+
+    @staticmethod
+    def _key(key: dict[str, Any]) -> tuple[str, str]:
+        if set(key) != {"pk", "sk"}:
+            raise ValueError(f"the key is pk and sk: {key!r}")
+        return _text(key["pk"]), _text(key["sk"])
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs.get("TableName"))
+        self.calls.append("get_item")
+        item = self.items.get(self._key(kwargs["Key"]))
+        return {"Item": copy.deepcopy(item)} if item else {}
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs.get("TableName"))
+        self.calls.append("put_item")
+        if "ConditionExpression" in kwargs:
+            raise ValueError("unsupported: a conditional PutItem")
+        item = copy.deepcopy(kwargs["Item"])
+        self.items[self._key({"pk": item["pk"], "sk": item["sk"]})] = item
+        return {}
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls.append("batch_get_item")
+        if self.unprocessed_rounds:
+            self.unprocessed_rounds -= 1
+            return {"Responses": {}, "UnprocessedKeys": copy.deepcopy(RequestItems)}
+        responses: dict[str, list[dict[str, Any]]] = {}
+        for name, request in RequestItems.items():
+            found = responses.setdefault(name, [])
+            for key in request["Keys"]:
+                if name == self.table_name:
+                    item = self.items.get(self._key(key))
+                elif name in self.other_tables:
+                    ((_, attr),) = key.items()
+                    item = self.other_tables[name].get(_text(attr))
+                else:
+                    raise ValueError(f"no table {name!r}")
+                if item:
+                    found.append(copy.deepcopy(item))
+        return {"Responses": responses, "UnprocessedKeys": {}}
+
+    def scan(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs.get("TableName"))
+        self.calls.append("scan")
+        if kwargs.get("FilterExpression") != "sk = :plan OR sk = :period":
+            raise ValueError(f"unsupported filter: {kwargs.get('FilterExpression')!r}")
+        values = kwargs["ExpressionAttributeValues"]
+        wanted = {_text(values[":plan"]), _text(values[":period"])}
+        ordered = sorted(self.items)[::-1]  # no order to rely on
+        start = (
+            ordered.index(self._key(kwargs["ExclusiveStartKey"])) + 1
+            if kwargs.get("ExclusiveStartKey")
+            else 0
+        )
+        page = ordered[start : start + 2]
+        answer: dict[str, Any] = {
+            "Items": [
+                {"pk": self.items[key]["pk"]} for key in page if key[1] in wanted
+            ]  # ProjectionExpression pk
+        }
+        if start + 2 < len(ordered):
+            answer["LastEvaluatedKey"] = {"pk": {"S": page[-1][0]}, "sk": {"S": page[-1][1]}}
+        return answer
+
+    # -- conditional updates ----------------------------------------------------------------------
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._check(kwargs.get("TableName"))
+        self.calls.append("update_item")
+        key = self._key(kwargs["Key"])
+        old = self.items.get(key)
+        if not self._condition_holds(old or {}, kwargs):
+            error: dict[str, Any] = {
+                "Error": {
+                    "Code": "ConditionalCheckFailedException",
+                    "Message": "The conditional request failed",
+                }
+            }
+            if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old:
+                error["Item"] = copy.deepcopy(old)
+            raise ClientError(error, "UpdateItem")
+        new = self._updated(key, old, kwargs)
+        self.items[key] = new
+        if kwargs.get("ReturnValues") == "ALL_NEW":
+            return {"Attributes": copy.deepcopy(new)}
+        if kwargs.get("ReturnValues", "NONE") != "NONE":
+            raise ValueError(f"unsupported ReturnValues {kwargs['ReturnValues']!r}")
+        return {}
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        self.calls.append("transact_write_items")
+        reasons: list[dict[str, Any]] = []
+        staged: list[tuple[tuple[str, str], dict[str, Any]]] = []
+        for action in TransactItems:
+            ((kind, update),) = action.items()
+            if kind != "Update":
+                raise ValueError(f"unsupported transaction action {kind!r}")
+            self._check(update.get("TableName"))
+            key = self._key(update["Key"])
+            if any(key == other for other, _ in staged):
+                raise ValueError("a transaction may not touch one item twice")
+            old = self.items.get(key)
+            if self._condition_holds(old or {}, update):
+                reasons.append({"Code": "None"})
+                staged.append((key, self._updated(key, old, update)))
+            else:
+                reason: dict[str, Any] = {"Code": "ConditionalCheckFailed", "Message": "failed"}
+                if update.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old:
+                    reason["Item"] = copy.deepcopy(old)
+                reasons.append(reason)
+                staged.append((key, old or {}))
+        if any(reason["Code"] != "None" for reason in reasons):
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+        for key, new in staged:
+            self.items[key] = new
+        return {}
+
+    def _updated(
+        self, key: tuple[str, str], old: dict[str, Any] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        item = copy.deepcopy(old) if old else {"pk": {"S": key[0]}, "sk": {"S": key[1]}}
+        names = kwargs.get("ExpressionAttributeNames", {})
+        values = kwargs.get("ExpressionAttributeValues", {})
+        for clause, actions in _clauses(kwargs["UpdateExpression"]):
+            for action in actions:
+                if clause == "SET":
+                    target, source = (part.strip() for part in action.split("=", 1))
+                    target = names.get(target, target)
+                    match = re.fullmatch(r"if_not_exists\((\S+), (:\w+)\)", source)
+                    if not match or names.get(match.group(1), match.group(1)) != target:
+                        raise ValueError(f"unsupported SET {action!r}")
+                    item.setdefault(target, values[match.group(2)])
+                    continue
+                path, value_name = action.split()
+                path, value = names.get(path, path), values[value_name]
+                if clause == "ADD" and "N" in value:
+                    start = Decimal(item[path]["N"]) if path in item else Decimal(0)
+                    item[path] = {"N": str(start + Decimal(value["N"]))}
+                elif clause == "ADD" and "NS" in value:
+                    have = set(item.get(path, {}).get("NS", []))
+                    item[path] = {"NS": sorted(have | set(value["NS"]))}
+                elif clause == "DELETE" and "NS" in value:
+                    left = sorted(set(item.get(path, {}).get("NS", [])) - set(value["NS"]))
+                    if left:
+                        item[path] = {"NS": left}
+                    else:
+                        item.pop(path, None)
+                else:
+                    raise ValueError(f"unsupported {clause} {action!r}")
+        return item
+
+    @staticmethod
+    def _condition_holds(item: dict[str, Any], kwargs: dict[str, Any]) -> bool:
+        expression = kwargs.get("ConditionExpression")
+        if expression is None:
+            return True
+        values = kwargs.get("ExpressionAttributeValues", {})
+
+        def term(text: str) -> bool:
+            text = text.strip()
+            if text.startswith("(") and text.endswith(")"):
+                return any_of(text[1:-1])
+            if text.startswith("NOT "):
+                return not term(text[4:])
+            if match := re.fullmatch(r"attribute_not_exists\((\w+)\)", text):
+                return match.group(1) not in item
+            if match := re.fullmatch(r"contains\((\w+), (:\w+)\)", text):
+                have = item.get(match.group(1), {}).get("NS", [])
+                return Decimal(values[match.group(2)]["N"]) in {Decimal(n) for n in have}
+            if match := re.fullmatch(r"(\w+) <= (:\w+)", text):
+                have = item.get(match.group(1))
+                return have is not None and Decimal(have["N"]) <= Decimal(values[match.group(2)]["N"])
+            raise ValueError(f"unsupported condition {text!r}")
+
+        def any_of(text: str) -> bool:
+            return any(
+                all(term(part) for part in _split(alternative, " AND "))
+                for alternative in _split(text, " OR ")
+            )
+
+        return any_of(expression)
+
+
+def _split(text: str, word: str) -> list[str]:
+    """``text`` split on ``word`` outside parentheses."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+        elif depth == 0 and text.startswith(word, i):
+            parts.append(text[start:i])
+            i += len(word)
+            start = i
+            continue
+        i += 1
+    return [*parts, text[start:]]
+
+
+def _clauses(expression: str) -> list[tuple[str, list[str]]]:
+    """``SET a = b ADD c :d, e :f`` as [("SET", ["a = b"]), ("ADD", ["c :d", "e :f"])]."""
+    found = []
+    for match in re.finditer(r"(SET|ADD|DELETE) (.*?)(?= (?:SET|ADD|DELETE) |$)", expression):
+        found.append((match.group(1), [part.strip() for part in _split(match.group(2), ", ")]))
+    return found

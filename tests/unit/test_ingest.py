@@ -513,3 +513,118 @@ def test_the_logs_engine_bills_a_line_stamped_before_midnight_and_received_after
     # refuses it
     assert [d.lines_counted for d in days] == [1, 0]
     assert [sum(d.rejected.values()) for d in days] == [0, 0]
+
+
+def genuine_line(request_id: str, hour: int = 9, day: dt.date = DAY) -> str:
+    return stamped(
+        stamp(hour, day),
+        tenant="t",
+        request_id=request_id,
+        model_id="m",
+        input_tokens=3,
+        output_tokens=4,
+        keyring=TEST_KEYRING,
+    )
+
+
+def test_a_refusal_is_one_compact_json_line():
+    assert ingest.refusal("skipped", "2026-11-26 09:00:00,000+0000") == (
+        '{"message":"USAGE_LINE_REFUSED","reason":"skipped","timestamp":"2026-11-26 09:00:00,000+0000"}'
+    )
+
+
+def test_every_line_of_a_record_is_read_past_empty_lines_and_counted():
+    lines = [genuine_line("a"), "", genuine_line("b"), "", "not json"]
+    answer, counts = ingest.process(
+        {"records": [record(gzip.compress("\n".join(lines).encode()))]}, TEST_KEYRING.keys, None
+    )
+    assert answer_lines(answer["records"][0])[:2] == [lines[0], lines[2]]
+    assert counts == {"verified": 2, "skipped": 1}
+    assert ingest.process({}, TEST_KEYRING.keys, None) == ({"records": []}, {})
+
+
+def test_a_dropped_record_keeps_its_data_and_a_failed_one_names_its_error():
+    control = record(envelope([], kind="CONTROL_MESSAGE"))
+    answer, counts = ingest.process(
+        {"records": [control, {"recordId": "r1"}, {"recordId": "r2", "data": "not base64!"}]},
+        TEST_KEYRING.keys,
+        None,
+    )
+    dropped, missing, bad = answer["records"]
+    assert dropped == {"recordId": "r0", "result": "Dropped", "data": control["data"]}
+    assert missing == {
+        "recordId": "r1",
+        "result": "ProcessingFailed",
+        "data": "",
+        "errorMessage": "unreadable record: KeyError",
+    }
+    assert bad["errorMessage"] == "unreadable record: Error"  # binascii.Error
+    assert counts == {"records_failed": 2}
+
+
+def test_data_with_characters_outside_base64_fails_rather_than_being_read_around_them():
+    good = record(gzip.compress((genuine_line("a") + "\n").encode()))
+    assert ingest.process({"records": [good]}, TEST_KEYRING.keys, None)[0]["records"][0]["result"] == "Ok"
+    spoiled = {**good, "data": good["data"][:8] + "*" + good["data"][8:]}
+    (answer,) = ingest.process({"records": [spoiled]}, TEST_KEYRING.keys, None)[0]["records"]
+    assert answer["result"] == "ProcessingFailed"
+
+
+def test_signed_lines_are_verified_with_the_keys_on_days_that_accept_unsigned_lines():
+    before = DAY - dt.timedelta(days=1)
+    forged = stamped(
+        stamp(9, before),
+        tenant="t",
+        request_id="f",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=1,
+        keyring=FORGER,
+    )
+    lines = [genuine_line("a", day=before), forged]
+    answer, counts = ingest.process({"records": [record(envelope(lines))]}, TEST_KEYRING.keys, DAY)
+    assert answer_lines(answer["records"][0])[0] == lines[0]
+    assert counts == {"verified": 1, "bad_signature": 1}
+
+
+def in_zone(zone: str):
+    """Run the machine in another time zone (a local-time slip then shows in the stamps)."""
+    import os
+    import time
+
+    class Zone:
+        def __enter__(self):
+            self.old = os.environ.get("TZ")
+            os.environ["TZ"] = zone
+            time.tzset()
+
+        def __exit__(self, *exc):
+            if self.old is None:
+                os.environ.pop("TZ", None)
+            else:
+                os.environ["TZ"] = self.old
+            time.tzset()
+
+    return Zone()
+
+
+def test_the_arrival_stamp_stands_in_as_utc_with_milliseconds():
+    unstamped = json.dumps({"message": "retrying"})
+    with in_zone("Etc/GMT-1"):
+        arrived = {**record(envelope([unstamped])), "approximateArrivalTimestamp": 1795687200123}
+        (line,) = answer_lines(
+            ingest.process({"records": [arrived]}, TEST_KEYRING.keys, None)[0]["records"][0]
+        )
+        assert json.loads(line)["timestamp"] == "2026-11-26 10:00:00,123+0000"
+        # no arrival time: now, in UTC
+        undated = record(envelope([unstamped]))
+        del undated["approximateArrivalTimestamp"]
+        before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        (line,) = answer_lines(
+            ingest.process({"records": [undated]}, TEST_KEYRING.keys, None)[0]["records"][0]
+        )
+        after = dt.datetime.now(dt.UTC)
+    written = dt.datetime.strptime(json.loads(line)["timestamp"], "%Y-%m-%d %H:%M:%S,%f+0000").replace(
+        tzinfo=dt.UTC
+    )
+    assert before <= written <= after

@@ -124,3 +124,23 @@ def test_the_reader_reads_the_settings_log_group_with_one_logs_client():
         ("t9", MODEL, "us-east-1", "standard"): [1, 1, 0, 0, 1, 0]
     }
     assert read(DAY, TEST_KEYRING.keys, False).sums == {}
+
+
+def test_the_reader_passes_accept_undated_on():
+    logs = FakeLogs([[line("a")]])  # signed, but names no day
+    read = logs_engine.reader(types.SimpleNamespace(log_group_api="g"), lambda service: logs)
+    assert read(DAY, TEST_KEYRING.keys, False).sums == {
+        ("t1", MODEL, "us-east-1", "standard"): [10, 5, 0, 0, 1, 0]
+    }
+    refused = read(DAY, TEST_KEYRING.keys, False, False)
+    assert refused.sums == {}
+    assert refused.rejected["missing_day"] == 1
+
+
+def test_the_late_window_is_late_until_hours_and_minutes_long(monkeypatch):
+    monkeypatch.setattr(logs_engine, "LATE_UNTIL", "01:30")
+    logs = FakeLogs([[line("a")]])
+    logs_engine.read_day(logs, "g", DAY, keys=TEST_KEYRING.keys, accept_unsigned=False)
+    next_day_ms = DAY_START_MS + 86_400_000
+    late = logs.requests[-1]
+    assert (late["startTime"], late["endTime"]) == (next_day_ms, next_day_ms + 90 * 60_000 - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 from token_profiler.usage import TOKEN_FIELDS, USAGE_MARKER, Usage, tier_of, usage_record
@@ -109,4 +110,12 @@ def test_the_day_is_the_utc_day_of_the_moment_the_record_is_built(monkeypatch):
             return dt.datetime(2026, 11, 26, 23, 59, 59, 999000, tzinfo=dt.UTC).astimezone(tz)
 
     monkeypatch.setattr(usage_module.dt, "datetime", Clock)
-    assert record(Usage(1, 1), day=None)["day"] == "2026-11-26"
+    # the machine's own zone is UTC+1 here, so a local-time "now" would name the 27th
+    monkeypatch.setenv("TZ", "Etc/GMT-1")
+    time.tzset()
+    try:
+        assert Clock.now().day == 27  # the local clock is past midnight: the check can tell
+        assert record(Usage(1, 1), day=None)["day"] == "2026-11-26"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
