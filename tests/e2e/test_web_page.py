@@ -281,9 +281,9 @@ def _serve(handler) -> tuple[str, ThreadingHTTPServer]:
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
-@pytest.fixture(scope="module")
-def fake():
-    backend = FakeBackend()
+def serve_console(backend) -> tuple[dict, str, list]:
+    """Serve ``backend`` (the API and Cognito) and the console configured for it, on loopback:
+    (the console's config, the console's URL, the servers to shut down)."""
     backend_url, backend_server = _serve(_handler(backend, WEB, {}))
     config = {
         "region": "us-east-1",
@@ -298,10 +298,17 @@ def fake():
         "models.json": ("application/json", json.dumps(MODELS).encode()),
     }
     web_url, web_server = _serve(_handler(backend, WEB, files))
+    return config, web_url, [backend_server, web_server]
+
+
+@pytest.fixture(scope="module")
+def fake():
+    backend = FakeBackend()
+    config, web_url, servers = serve_console(backend)
     # The same files with neither config.js nor models.json: the Credential dialog must do.
     bare_url, bare_server = _serve(_handler(backend, WEB, {}))
     yield {"backend": backend, "web_url": web_url, "bare_url": bare_url, "config": config}
-    for server in (backend_server, web_server, bare_server):
+    for server in (*servers, bare_server):
         server.shutdown()
         server.server_close()
 

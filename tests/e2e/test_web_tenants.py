@@ -4,7 +4,6 @@ tenant; disable and enable; add a user whose temporary password is shown once; a
 
 from __future__ import annotations
 
-import json
 import secrets
 
 import pytest
@@ -12,15 +11,10 @@ import pytest
 from tests.e2e.axe import axe_violations, describe
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_web_page import (
-    CLIENT_ID,
-    MODELS,
-    STAGE,
-    WEB,
     FakeBackend,
-    _handler,
     _open,
-    _serve,
     _sign_in,
+    serve_console,
 )
 
 pytestmark = pytest.mark.e2e
@@ -92,22 +86,9 @@ class RegistryBackend(FakeBackend):
 @pytest.fixture(scope="module")
 def fake_registry():
     backend = RegistryBackend()
-    backend_url, backend_server = _serve(_handler(backend, WEB, {}))
-    config = {
-        "region": "us-east-1",
-        "userPoolId": "us-east-1_fake",
-        "clientId": CLIENT_ID,
-        "apiUrl": f"{backend_url}/{STAGE}",
-        "cognitoEndpoint": f"{backend_url}/",
-        "adminGroup": "admin",
-    }
-    files = {
-        "config.js": ("text/javascript", f"window.APP_CONFIG = {json.dumps(config)};\n".encode()),
-        "models.json": ("application/json", json.dumps(MODELS).encode()),
-    }
-    web_url, web_server = _serve(_handler(backend, WEB, files))
+    _config, web_url, servers = serve_console(backend)
     yield {"backend": backend, "web_url": web_url}
-    for server in (backend_server, web_server):
+    for server in servers:
         server.shutdown()
         server.server_close()
 
