@@ -123,7 +123,7 @@ clean:
 # MUTATION_MODULES lists the modules of functions/token_profiler it covers: add a new one there.
 # `make mutation MODULES="prices dates"` runs a subset. Not part of `make test` (tens of minutes).
 MUTATION_VENV := .venv-mutation
-MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus statements tenants ledger/logs_engine ledger/archive ledger/ingest
+MUTATION_MODULES := money prices aggregate usage dates auth retrieval signing day_prices plans reconcile runs focus focus_check statements tenants registry ledger/logs_engine ledger/archive ledger/ingest ledger/duckdb_engine ledger/athena_engine
 MODULES ?= $(MUTATION_MODULES)
 .PHONY: mutation
 mutation: $(MUTATION_VENV)/.installed

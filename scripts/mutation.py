@@ -14,7 +14,9 @@ mutmut first records which tests call which function, then runs each mutant in a
 for it, with only the tests that reach the mutated function. A fork per mutant also keeps the
 powertools log handler's stream (closed at the end of a pytest session) out of the next run.
 
-The results go to ``build/mutation/summary.json`` and ``docs/mutation.md``. Mutants listed in
+The results go to ``build/mutation/summary.json``, to ``docs/mutation.json`` (the same summary, kept in
+the repository: a run of some modules on a fresh clone updates their rows and keeps the others, each
+row with the commit it was measured at) and to ``docs/mutation.md``. Mutants listed in
 ``scripts/mutation_equivalents.json`` (name, the changed line, and why no test can tell it apart)
 are left out of the score; an entry whose changed line no longer matches the mutant is reported as
 stale and not left out.
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "functions" / "token_profiler"
 BUILD = ROOT / "build" / "mutation"
 SUMMARY = BUILD / "summary.json"
+RECORD = ROOT / "docs" / "mutation.json"  # the summary as committed: what docs/mutation.md shows
 DOC = ROOT / "docs" / "mutation.md"
 EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")
 TARGET_SCORE = 90.0
@@ -254,6 +257,45 @@ def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[st
     }
 
 
+def rescore(row: dict, equivalents: dict[str, dict[str, str]]) -> dict:
+    """A stored row (its mutmut files are gone, e.g. on a fresh clone) with today's equivalents:
+    a survivor listed since, with the same changed line, leaves the score like in ``summarise``."""
+    survivors, excluded = [], 0
+    for survivor in row["survivors"]:
+        known = equivalents.get(survivor["name"])
+        if known is not None and known.get("change", "").strip() == survivor["change"]:
+            excluded += 1
+            continue
+        survivors.append(survivor)
+    if not excluded:
+        return row
+    left = {"survived": row["survived"], "no_tests": row["no_tests"]}
+    for survivor in row["survivors"]:
+        if survivor not in survivors:
+            left["no_tests" if survivor["status"] in ("no tests", "not checked") else "survived"] -= 1
+    equivalent = row["equivalent"] + excluded
+    scored = row["mutants"] - equivalent
+    detected = row["killed"] + row["timed_out"]
+    return {
+        **row,
+        **left,
+        "equivalent": equivalent,
+        "score": round(100.0 * detected / scored, 1) if scored else 100.0,
+        "survivors": survivors,
+    }
+
+
+def current_commit() -> str:
+    """The short commit the run measured, with ``+`` when the package or the unit tests differ."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=7", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "functions/token_profiler", "tests/unit", "tests/support")
+    return commit + ("+" if dirty else "")
+
+
 def listed_modules() -> list[str]:
     """The Makefile's MUTATION_MODULES."""
     for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
@@ -273,6 +315,9 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         f"the target is {TARGET_SCORE:.0f}% per module. How it runs, and how to add a module, is in",
         "`scripts/mutation.py` and the Makefile's `MUTATION_MODULES`. Run times are wall-clock seconds",
         "on a shared 2-core machine and vary with its load. `run` is the last full run of a module;",
+        "`commit` is the commit it measured (`+`: with uncommitted changes to the package or its tests;",
+        "`recorded`: a row copied from this page as it stood at that commit, before the summary was kept",
+        "in `docs/mutation.json`). Measuring some modules updates their rows and keeps the others.",
         "`retest` (`scripts.mutation --retest <module>`) re-ran only that run's survivors against the",
         "tests written since, which is sound because the package is unchanged since the full run (the",
         "script checks): a mutant the full run killed stays killed when tests are only added.",
@@ -291,14 +336,14 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
         "## Scores",
         "",
         "| module | mutants | killed | timed out | survived | no tests | equivalent | score | run (s)"
-        " | retest (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        " | retest (s) | commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for module, row in sorted(summary["modules"].items()):
         lines.append(
             f"| {module}.py | {row['mutants']} | {row['killed']} | {row['timed_out']} | {row['survived']}"
             f" | {row['no_tests']} | {row['equivalent']} | {row['score']:.1f}% | {row['seconds']}"
-            f" | {row.get('retest_seconds') or ''} |"
+            f" | {row.get('retest_seconds') or ''} | {row.get('commit', '')} |"
         )
     unmeasured = [m for m in listed_modules() if m not in summary["modules"]]
     if unmeasured:
@@ -333,7 +378,9 @@ def write_doc(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
 
 def save(summary: dict, equivalents: dict[str, dict[str, str]]) -> None:
     summary["total_seconds"] = round(sum(row["seconds"] or 0 for row in summary["modules"].values()), 1)
-    SUMMARY.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(summary, indent=2) + "\n"
+    SUMMARY.write_text(text, encoding="utf-8")
+    RECORD.write_text(text, encoding="utf-8")
     write_doc(summary, equivalents)
 
 
@@ -355,16 +402,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     BUILD.mkdir(parents=True, exist_ok=True)
-    summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {"modules": {}}
+    # this machine's last runs, else the committed record, so that measuring some modules keeps the rest
+    source = SUMMARY if SUMMARY.exists() else RECORD
+    summary = json.loads(source.read_text()) if source.exists() else {"modules": {}}
     modules = args.modules or list(summary["modules"])
     for module in modules:
         if not (PACKAGE / f"{module}.py").is_file():
             parser.error(f"no module functions/token_profiler/{module}.py")
     equivalents = load_equivalents()
+    commit = current_commit()
     for module in modules:
         seconds = None
         retest_seconds = summary["modules"].get(module, {}).get("retest_seconds")
+        measured_at = commit
+        if args.report_only and not (BUILD / module / "mutants").is_dir():
+            if module in summary["modules"]:  # no mutmut files here: the stored row, rescored
+                summary["modules"][module] = rescore(summary["modules"][module], equivalents)
+            continue
         if args.report_only:
+            measured_at = summary["modules"].get(module, {}).get("commit", "")
             seconds = summary["modules"].get(module, {}).get("seconds")
         elif args.retest:
             last = summary["modules"].get(module, {})
@@ -372,12 +428,14 @@ def main(argv: list[str] | None = None) -> int:
             names = [s["name"] for s in last.get("survivors", [])]
             print(f"mutation: {module}: retesting {len(names)} survivors ...", flush=True)
             retest_seconds = round(retest_mutmut(module, args.max_children, args.tests.resolve(), names), 1)
+            measured_at = f"{summary['modules'].get(module, {}).get('commit', '')}, retest {commit}"
         else:
             print(f"mutation: {module} ...", flush=True)
             seconds = run_mutmut(module, args.max_children, args.tests.resolve())
             retest_seconds = None
         row = summarise(module, seconds, equivalents)
         row["retest_seconds"] = retest_seconds
+        row["commit"] = measured_at
         summary["modules"][module] = row
         print(
             f"mutation: {module}: {row['mutants']} mutants, {row['killed']} killed, "
@@ -387,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         save(summary, equivalents)  # after each module: an interrupted run keeps what it measured
     save(summary, equivalents)
-    low = [m for m in modules if summary["modules"][m]["score"] < TARGET_SCORE]
+    low = [m for m in modules if m in summary["modules"] and summary["modules"][m]["score"] < TARGET_SCORE]
     if low:
         print(f"mutation: below {TARGET_SCORE:.0f}%: {', '.join(low)}", file=sys.stderr)
         return 1
