@@ -287,6 +287,7 @@ def rescore(row: dict, equivalents: dict[str, dict[str, str]]) -> dict:
 
 def current_commit() -> str:
     """The short commit the run measured, with ``+`` when the package or the unit tests differ."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
