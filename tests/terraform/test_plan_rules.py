@@ -148,3 +148,46 @@ def test_the_focus_export_is_scheduled_after_the_aggregation(plan):
     assert schedules["cost_tracking"]["name"] == "tfplan_cost_tracking"  # unchanged by the map
     hour = {key: int(s["schedule_expression"].split()[1]) for key, s in schedules.items()}
     assert hour["focus_export"] > hour["cost_tracking"]
+
+
+def test_each_table_keeps_its_name_keys_recovery_and_protection_after_the_map(plan, stack_config):
+    """The data module's four tables, declared by one map: the names and key schemas the code
+    reads (the JSON schema files), point-in-time recovery on every table that holds billing or
+    tenant records, and deletion protection on the ledger and the registry as configured."""
+    import json
+
+    from scripts.config import ROOT
+
+    tables = {
+        c["index"]: c["change"]["after"]
+        for c in plan["resource_changes"]
+        if c["type"] == "aws_dynamodb_table" and c["address"].startswith("module.data.")
+    }
+    assert set(tables) == {"usage", "plans", "runs", "tenants"}
+    package = ROOT / "functions" / "token_profiler"
+    schemas = {
+        "usage": json.loads((package / "table.json").read_text()),
+        "plans": json.loads((package / "plans.json").read_text()),
+        "tenants": json.loads((package / "tenants.json").read_text()),
+    }
+    names = {"usage": "token_usage", "plans": "tenant_plans", "runs": "aggregation_runs", "tenants": "tenants"}
+    protected = stack_config.deletion_protection
+    for key, table in tables.items():
+        assert table["name"] == f"tfplan_{names[key]}"
+        assert [block["enabled"] for block in table["server_side_encryption"]] == [True]
+        recovery = [block["enabled"] for block in table.get("point_in_time_recovery", [])]
+        assert recovery == ([] if key == "runs" else [True]), key
+        assert table["deletion_protection_enabled"] is (protected if key in ("usage", "tenants") else False)
+        ttl = [(block["attribute_name"], block["enabled"]) for block in table.get("ttl", [])]
+        if key == "runs":
+            assert (table["hash_key"], ttl) == ("run_id", [("ttl", True)])
+            continue
+        schema = schemas[key]
+        assert table["hash_key"] == schema["hash_key"]
+        assert table.get("range_key") == schema.get("range_key")
+        assert {(a["name"], a["type"]) for a in table["attribute"]} == {
+            (a["name"], a["type"]) for a in schema["attributes"]
+        }
+        assert ttl == ([(schema["ttl_attribute"], True)] if schema.get("ttl_attribute") else []), key
+    indexes = {index["name"] for index in tables["usage"]["global_secondary_index"]}
+    assert indexes == {index["name"] for index in schemas["usage"]["global_secondary_indexes"]}

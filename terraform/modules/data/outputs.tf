@@ -1,16 +1,16 @@
 output "table_name" {
   description = "Name of the usage table."
-  value       = aws_dynamodb_table.this.name
+  value       = aws_dynamodb_table.this["usage"].name
 }
 
 output "table_arn" {
   description = "ARN of the usage table."
-  value       = aws_dynamodb_table.this.arn
+  value       = aws_dynamodb_table.this["usage"].arn
 }
 
 output "index_arns" {
   description = "ARNs of the table's global secondary indexes."
-  value       = [for index in var.key_schema.global_secondary_indexes : "${aws_dynamodb_table.this.arn}/index/${index.name}"]
+  value       = [for index in var.key_schema.global_secondary_indexes : "${aws_dynamodb_table.this["usage"].arn}/index/${index.name}"]
 }
 
 output "reports_bucket" {
@@ -25,30 +25,30 @@ output "reports_bucket_arn" {
 
 output "plans_table_name" {
   description = "Name of the tenant plans and counters table."
-  value       = aws_dynamodb_table.plans.name
+  value       = aws_dynamodb_table.this["plans"].name
 }
 
 output "plans_table_arn" {
   description = "ARN of the tenant plans and counters table."
-  value       = aws_dynamodb_table.plans.arn
+  value       = aws_dynamodb_table.this["plans"].arn
 }
 
 output "runs_table_name" {
   description = "DynamoDB table of the manual aggregation runs."
-  value       = aws_dynamodb_table.runs.name
+  value       = aws_dynamodb_table.this["runs"].name
 }
 
 output "runs_table_arn" {
   description = "ARN of the runs table."
-  value       = aws_dynamodb_table.runs.arn
+  value       = aws_dynamodb_table.this["runs"].arn
 }
 
 output "tenants_table_name" {
   description = "Name of the tenant registry table."
-  value       = aws_dynamodb_table.tenants.name
+  value       = aws_dynamodb_table.this["tenants"].name
 }
 
 output "tenants_table_arn" {
   description = "ARN of the tenant registry table."
-  value       = aws_dynamodb_table.tenants.arn
+  value       = aws_dynamodb_table.this["tenants"].arn
 }
