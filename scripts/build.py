@@ -99,8 +99,22 @@ def build_function(key: str, functions_dir: Path, dist_dir: Path) -> Path:
 def _requirements_hash(requirements: Path) -> str:
     digest = hashlib.sha256()
     digest.update(requirements.read_bytes())
-    digest.update(f"{PLATFORM}|{PYTHON_VERSION}|only-binary".encode())
+    # the tail names how the folder is post-processed: a change there must not reuse an old folder
+    digest.update(f"{PLATFORM}|{PYTHON_VERSION}|only-binary|no-script-records".encode())
     return digest.hexdigest()[:16]
+
+
+def drop_script_records(target: Path) -> None:
+    """Remove the console scripts' lines from each package's RECORD.
+
+    A RECORD lists ``../../bin/<script>`` with the hash of a file whose first line is the building
+    interpreter's path, so the layer would differ from one machine or virtualenv to the next (and
+    Terraform would replace it) although those scripts are deleted and never shipped."""
+    for record in sorted(target.glob("*.dist-info/RECORD")):
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith("../../bin/")]
+        if kept != lines:
+            record.write_text("".join(kept), encoding="utf-8")
 
 
 def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
@@ -139,6 +153,7 @@ def install_dependencies(requirements: Path, cache_dir: Path) -> Path:
         raise BuildError(f"pip could not install {requirements} for {PLATFORM}:\n{result.stderr.strip()}")
     # pip leaves a bin/ of console scripts with this machine's interpreter path: not for Lambda.
     shutil.rmtree(partial / "bin", ignore_errors=True)
+    drop_script_records(partial)
     (partial / ".complete").write_text("ok\n")
     try:
         partial.rename(target)

@@ -98,8 +98,25 @@ def test_the_real_layer_rebuilds_identically(tmp_path):
         assert _sha(first[name]) == _sha(second[name]), name
     with zipfile.ZipFile(first["layer"]) as archive:
         names = archive.namelist()
+        records = [archive.read(n).decode() for n in names if n.endswith(".dist-info/RECORD")]
     assert any(name.startswith("python/aws_lambda_powertools/") for name in names)
     assert not any(name.startswith("python/bin/") for name in names)
+    # no RECORD names a console script: its hash covers this machine's interpreter path
+    assert records and not [line for text in records for line in text.splitlines() if "/bin/" in line]
+
+
+def test_script_records_are_dropped_and_the_other_records_kept(tmp_path):
+    info = tmp_path / "pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "RECORD").write_text(
+        "../../bin/tool,sha256=abc,10\npkg/__init__.py,sha256=def,0\npkg-1.0.dist-info/RECORD,,\n"
+    )
+    untouched = tmp_path / "other-2.0.dist-info"
+    untouched.mkdir()
+    (untouched / "RECORD").write_text("other/__init__.py,sha256=x,0\n")
+    build.drop_script_records(tmp_path)
+    assert (info / "RECORD").read_text() == "pkg/__init__.py,sha256=def,0\npkg-1.0.dist-info/RECORD,,\n"
+    assert (untouched / "RECORD").read_text() == "other/__init__.py,sha256=x,0\n"
 
 
 def test_the_layer_carries_a_time_zone_database_zoneinfo_can_use(tmp_path):
