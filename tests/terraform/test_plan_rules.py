@@ -170,7 +170,12 @@ def test_each_table_keeps_its_name_keys_recovery_and_protection_after_the_map(pl
         "plans": json.loads((package / "plans.json").read_text()),
         "tenants": json.loads((package / "tenants.json").read_text()),
     }
-    names = {"usage": "token_usage", "plans": "tenant_plans", "runs": "aggregation_runs", "tenants": "tenants"}
+    names = {
+        "usage": "token_usage",
+        "plans": "tenant_plans",
+        "runs": "aggregation_runs",
+        "tenants": "tenants",
+    }
     protected = stack_config.deletion_protection
     for key, table in tables.items():
         assert table["name"] == f"tfplan_{names[key]}"
