@@ -18,7 +18,7 @@ help:
 	@echo "make demo       the whole product locally, in the foreground (Ctrl-C stops it)"
 	@echo "make prices     rebuild the price catalog from the AWS Price List (README: Prices)"
 	@echo "make local-up / local-down / local-aggregate   the same in the background"
-	@echo "make focus-export MONTH=YYYY-MM   write that month's FOCUS export on the local stack (docs/focus.md)"
+	@echo "make focus-export MONTH=YYYY-MM [STACK=]   write that month's FOCUS export now (docs/focus.md)"
 	@echo "make tenant-add TENANT= USER= EMAIL= [ADMIN=1] / tenant-list / tenant-disable / tenant-enable"
 
 # The virtualenv is rebuilt when a requirements file changes.
@@ -99,10 +99,11 @@ local-down:
 local-aggregate:
 	$(PY) -m local aggregate
 
-# The FOCUS export of one month on the local stack (docs/focus.md): make focus-export MONTH=YYYY-MM
+# The FOCUS export now (docs/focus.md): make focus-export [MONTH=YYYY-MM] on the local stack, or
+# with STACK=<prefix> by invoking that deployment's export function.
 .PHONY: focus-export
 focus-export:
-	$(PY) -m local focus-export $(if $(MONTH),--month $(MONTH),)
+	$(if $(STACK),$(PY) -m scripts.focus_export --stack $(STACK),$(PY) -m local focus-export) $(if $(MONTH),--month $(MONTH),)
 
 # Benchmarks against re-created baselines (docs/benchmarks.md). Own virtualenv: the baselines need
 # pandas, langchain-community and litellm, which the tests never import.
