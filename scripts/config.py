@@ -404,13 +404,6 @@ def validate_entry(raw: Any, where: str = "configs.json[0]") -> StackConfig:
         if message:
             problems.append(f"{where}.{key}: {message}")
         values[key] = raw[key]
-    if values["SIGNED_LINES_FROM"] and not values["SIGNED_DAYS_FROM"]:
-        # an upgraded deployment may hold signed lines that name no day: unbounded, they replay
-        problems.append(
-            f"{where}.SIGNED_DAYS_FROM: required when SIGNED_LINES_FROM is set (an upgraded deployment): "
-            "the first UTC day after usage schema 3 was deployed, from which signed lines that name "
-            "no day are refused"
-        )
     if problems:
         raise ConfigError("\n".join(problems))
     backend = values["STATE_BACKEND"] or {}

@@ -383,7 +383,7 @@ variable "signed_lines_from" {
 }
 
 variable "signed_days_from" {
-  description = "SIGNED_DAYS_FROM: first UTC day (YYYY-MM-DD) on which signed usage lines that name no day (written before schema 3) are rejected; empty bills them on every day."
+  description = "SIGNED_DAYS_FROM: first UTC day (YYYY-MM-DD) on which signed usage lines that name no day (written before schema 3) are rejected; empty rejects them on every day."
   type        = string
   default     = ""
 

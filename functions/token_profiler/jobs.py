@@ -130,7 +130,7 @@ def run(
     signed_days_from: dt.date | None = None,
 ) -> RunSummary:
     """``signed_lines_from``: days before it still bill unsigned lines; None: no day does.
-    ``signed_days_from``: days before it still bill signed lines that name no day; None: every day."""
+    ``signed_days_from``: days before it still bill signed lines that name no day; None: no day does."""
     summary = RunSummary()
     tenants: set[str] = set()
     for day in days:
@@ -142,7 +142,7 @@ def run(
             retention_days,
             keyring=keyring,
             accept_unsigned=signed_lines_from is not None and day < signed_lines_from,
-            accept_undated=signed_days_from is None or day < signed_days_from,
+            accept_undated=signed_days_from is not None and day < signed_days_from,
         )
         summary.dates.append(agg.day)
         summary.lines_read += agg.lines_read

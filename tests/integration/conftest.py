@@ -107,6 +107,7 @@ def signing_secret(aws_env, monkeypatch) -> str:
     client.put_secret_value(SecretId=arn, SecretString=TEST_KEYRING_VALUE)
     monkeypatch.setenv("USAGE_SIGNING_SECRET", arn)
     monkeypatch.delenv("SIGNED_LINES_FROM", raising=False)
+    monkeypatch.delenv("SIGNED_DAYS_FROM", raising=False)
     return arn
 
 

@@ -60,6 +60,7 @@ def generate(day: dt.date, count: int, seed: int, tenants: int = 12, prefix: str
         records.append(record)
         message = usage_line(
             keyring=TEST_KEYRING,
+            day=day.isoformat(),
             tenant=record[0],
             request_id=f"{prefix}-{seed}-{n}",
             model_id=model,
@@ -253,6 +254,7 @@ def test_a_late_line_for_yesterday_is_picked_up_by_rerunning_yesterday(stack, sc
     # a line stamped yesterday 23:59:59.999 arrives after the run (new stream, as a late flush would)
     late = ("tenant-0", "anthropic.claude-3-sonnet-20240229-v1:0", 1234, 567, 0, 0)
     message = usage_line(
+        day=day.isoformat(),
         keyring=TEST_KEYRING,
         tenant=late[0],
         request_id="late-1",
@@ -275,6 +277,7 @@ def test_a_line_just_after_midnight_belongs_to_the_next_day(stack, scheduled):
             (
                 last_ms,
                 usage_line(
+                    day=day.isoformat(),
                     keyring=TEST_KEYRING,
                     tenant="t-a",
                     request_id="a",
@@ -286,6 +289,7 @@ def test_a_line_just_after_midnight_belongs_to_the_next_day(stack, scheduled):
             (
                 last_ms + 1,
                 usage_line(
+                    day=next_day.isoformat(),
                     keyring=TEST_KEYRING,
                     tenant="t-a",
                     request_id="b",
@@ -462,6 +466,7 @@ def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
             (
                 noon,
                 usage_line(
+                    day=today.isoformat(),
                     tenant="t",
                     request_id="slow",
                     model_id=sonnet,
@@ -474,6 +479,7 @@ def test_a_timed_out_line_is_billed_at_its_bounds_and_reported(stack, manual):
             (
                 noon + 1,
                 usage_line(
+                    day=today.isoformat(),
                     tenant="t",
                     request_id="ok",
                     model_id=sonnet,
@@ -504,6 +510,7 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
             (
                 start,
                 usage_line(
+                    day=today.isoformat(),
                     tenant="t",
                     request_id="a",
                     model_id="acme.unknown-v1",
@@ -515,6 +522,7 @@ def test_a_run_emits_what_the_alarms_watch(stack, manual, capsys):
             (
                 start + 1,
                 usage_line(
+                    day=today.isoformat(),
                     tenant="t",
                     request_id="b",
                     model_id="acme.unknown-v1",

@@ -29,11 +29,20 @@ def answered(answer: dict) -> list[dict]:
     return [json.loads(line) for line in lines]
 
 
+DAY = "2026-11-26"  # the day the lines name and were logged on
+
+
 def test_a_warm_processor_rereads_the_keyring_after_a_rotation_at_most_once_a_minute(signing_secret):
     module, logs = load_handler("archive_verify")
     handler = lambda event: module.lambda_handler(event, LambdaContext())  # noqa: E731
     genuine = usage_line(
-        tenant="t", request_id="a", model_id="m", input_tokens=1, output_tokens=2, keyring=TEST_KEYRING
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=2,
+        keyring=TEST_KEYRING,
+        day=DAY,
     )
     # a line signed with the container's keys is kept as logged
     assert answered(handler(firehose_event(genuine)))[0]["token_usage"]["tenant_id"] == "t"
@@ -42,7 +51,7 @@ def test_a_warm_processor_rereads_the_keyring_after_a_rotation_at_most_once_a_mi
     signing_key.rotate(secrets, signing_secret)
     rotated = parse_keyring(signing_key.current_value(secrets, signing_secret))
     new_line = usage_line(
-        tenant="t", request_id="b", model_id="m", input_tokens=1, output_tokens=2, keyring=rotated
+        tenant="t", request_id="b", model_id="m", input_tokens=1, output_tokens=2, keyring=rotated, day=DAY
     )
     # Then within a minute of the last read the processor refuses it (unknown key)...
     assert answered(handler(firehose_event(new_line)))[0]["reason"] == "unknown_key"

@@ -33,9 +33,10 @@ def cold_start():
     return lambda event: module.lambda_handler(event, LambdaContext())
 
 
-def signed(tenant, request_id, model, i, o):
+def signed(tenant, request_id, model, i, o, day):
     return usage_line(
         keyring=TEST_KEYRING,
+        day=day.isoformat(),
         tenant=tenant,
         request_id=request_id,
         model_id=model,
@@ -65,8 +66,8 @@ def test_a_forged_line_in_a_stream_the_forger_names_bills_nothing_and_is_reporte
     base = day_start_ms(day) + 3_600_000
     stack.put_lines(
         [
-            (base, signed("tenant-a", "req-1", SONNET, 1000, 100)),
-            (base + 5, signed("tenant-a", "req-2", SONNET, 2000, 0)),
+            (base, signed("tenant-a", "req-1", SONNET, 1000, 100, day)),
+            (base + 5, signed("tenant-a", "req-2", SONNET, 2000, 0, day)),
         ]
     )
     # and forged lines written straight into the log group, in a stream the forger names: one
@@ -74,7 +75,7 @@ def test_a_forged_line_in_a_stream_the_forger_names_bills_nothing_and_is_reporte
     forged_unsigned = usage_line(
         tenant="tenant-a", request_id="req-1", model_id=SONNET, input_tokens=10**8, output_tokens=0
     )
-    forged_signed = json.loads(signed("tenant-b", "req-9", SONNET, 10**8, 0))
+    forged_signed = json.loads(signed("tenant-b", "req-9", SONNET, 10**8, 0, day))
     forged_signed["token_usage"]["sig"]["mac"] = "A" * 43
     stack.logs.create_log_stream(logGroupName=stack.log_group, logStreamName="innocent-looking")
     stack.logs.put_log_events(
@@ -133,11 +134,46 @@ def test_unsigned_lines_bill_before_the_switch_over_day_and_not_from_it(stack, m
     assert summary["rejected"]["missing_signature"] == 1 and summary["lines_counted"] == 1
 
 
+@pytest.mark.parametrize("cut_over", (None, 1))
+def test_signed_lines_that_name_no_day_bill_only_before_signed_days_from(stack, monkeypatch, cut_over):
+    # Given genuine signed lines written before lines named their day (schema 2), on two days
+    first = utc_today() - dt.timedelta(days=3)
+    second = first + dt.timedelta(days=1)
+    lines = []
+    for n, day in enumerate((first, second)):
+        message = usage_line(
+            keyring=TEST_KEYRING,
+            schema_version=2,
+            tenant="t",
+            request_id=f"old-{n}",
+            model_id=NOVA,
+            input_tokens=1000,
+            output_tokens=1000,
+        )
+        lines.append((day_start_ms(day) + 3_600_000, message))
+    stack.put_lines(lines)
+    # When both days are aggregated, with SIGNED_DAYS_FROM on the second day, or unset
+    if cut_over is None:
+        monkeypatch.delenv("SIGNED_DAYS_FROM", raising=False)
+    else:
+        monkeypatch.setenv("SIGNED_DAYS_FROM", second.isoformat())
+    summary = cold_start()({"start_date": first.isoformat(), "end_date": second.isoformat()})["summary"]
+    # Then a day before the cut-over bills its line (1000 x 0.000035 + 1000 x 0.00014 per 1K), and
+    # without a cut-over no day bills one: an old genuine line can never bill again
+    dates = {item["date"]["S"]: item for item in stack.items()}
+    billed = [first.isoformat()] if cut_over else []
+    assert list(dates) == billed
+    for day in billed:
+        assert Fraction(dates[day]["total_cost"]["N"]) == Fraction(35 + 140, 1_000_000)
+    assert summary["rejected"]["missing_day"] == 2 - len(billed)
+    assert summary["lines_counted"] == len(billed)
+
+
 def test_a_rerun_keeps_the_prices_the_day_was_billed_at(stack, monkeypatch):
     # Given a day aggregated at the catalog's Sonnet price
     day = utc_today() - dt.timedelta(days=2)
     base = day_start_ms(day) + 1000
-    stack.put_lines([(base, signed("t", "r1", SONNET, 1000, 1000))])
+    stack.put_lines([(base, signed("t", "r1", SONNET, 1000, 1000, day))])
     cold_start()({"date": day.isoformat()})
     row = rows_by_key(stack)[("t", SONNET)]
     assert (row["price_input"]["N"], row["price_output"]["N"]) == ("0.003", "0.015")
@@ -146,7 +182,7 @@ def test_a_rerun_keeps_the_prices_the_day_was_billed_at(stack, monkeypatch):
     monkeypatch.setenv(
         "PRICE_OVERRIDES", json.dumps({SONNET: {"prices": {"us-east-1": {"input": "0.1", "output": "0.2"}}}})
     )
-    stack.put_lines([(base + 1, signed("t", "r2", SONNET, 2000, 0))])
+    stack.put_lines([(base + 1, signed("t", "r2", SONNET, 2000, 0, day))])
     summary = cold_start()({"date": day.isoformat()})["summary"]
     # Then both lines are priced at the day's stored price, not today's: 3000 × 0.003 + 1000 × 0.015
     row = rows_by_key(stack)[("t", SONNET)]
@@ -155,7 +191,7 @@ def test_a_rerun_keeps_the_prices_the_day_was_billed_at(stack, monkeypatch):
     assert (row["price_input"]["N"], row["price_output"]["N"]) == ("0.003", "0.015")
     # while a day not aggregated before takes the new price: 1000 × 0.1 / 1000
     other = day - dt.timedelta(days=1)
-    stack.put_lines([(day_start_ms(other) + 5, signed("t", "r3", SONNET, 1000, 0))])
+    stack.put_lines([(day_start_ms(other) + 5, signed("t", "r3", SONNET, 1000, 0, other))])
     cold_start()({"date": other.isoformat()})
     fresh = [item for item in stack.items() if item["date"]["S"] == other.isoformat()]
     assert [Fraction(item["total_cost"]["N"]) for item in fresh] == [Fraction(1, 10)]
@@ -167,9 +203,9 @@ def test_a_rerun_that_finds_fewer_lines_leaves_rows_and_report_as_they_were(stac
     day = utc_today() - dt.timedelta(days=2)
     base = day_start_ms(day) + 1000
     lines = [
-        (base, signed("t1", "a", SONNET, 100, 10)),
-        (base + 1, signed("t1", "b", SONNET, 200, 20)),
-        (base + 2, signed("t2", "c", NOVA, 300, 30)),
+        (base, signed("t1", "a", SONNET, 100, 10, day)),
+        (base + 1, signed("t1", "b", SONNET, 200, 20, day)),
+        (base + 2, signed("t2", "c", NOVA, 300, 30, day)),
     ]
     stack.put_lines(lines)
     cold_start()({"date": day.isoformat()})
@@ -183,7 +219,7 @@ def test_a_rerun_that_finds_fewer_lines_leaves_rows_and_report_as_they_were(stac
         logGroupName=partial,
         logStreamName="s",
         logEvents=[{"timestamp": ts, "message": m} for ts, m in lines[:2]]
-        + [{"timestamp": base + 3, "message": signed("t3", "d", NOVA, 5, 5)}],
+        + [{"timestamp": base + 3, "message": signed("t3", "d", NOVA, 5, 5, day)}],
     )
     monkeypatch.setenv("LOG_GROUP_API", partial)
     summary = cold_start()({"date": day.isoformat()})["summary"]

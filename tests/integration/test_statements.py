@@ -58,6 +58,7 @@ def make_lines(days: list[dt.date], per_day: int, seed: int):
                 counts[2], counts[3] = rng.randrange(0, 700), rng.randrange(0, 700)
             line = usage_line(
                 keyring=TEST_KEYRING,
+                day=day.isoformat(),
                 tenant=tenant,
                 request_id=f"st-{seed}-{day}-{n}",
                 model_id=model,

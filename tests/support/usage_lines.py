@@ -39,11 +39,17 @@ def usage_line(
     region: str = "us-east-1",
     compact: bool = True,
     keyring: Keyring | None = None,
+    day: str | None = None,
     **extra_usage: Any,
 ) -> str:
-    """A usage line; signed as invoke_model signs it when a keyring is given."""
+    """A usage line; signed as invoke_model signs it when a keyring is given.
+
+    ``day``: the UTC day the line names, as invoke_model writes it today (usage schema 3). None: a
+    line of schema 1 that names no day, as written before schema 3 (the aggregators bill those only
+    before SIGNED_DAYS_FROM). The logged timestamp is 2026-11-26 10:00 UTC either way; the logs
+    engine reads a line's time from its CloudWatch event instead."""
     usage = {
-        "schema_version": 1,
+        "schema_version": 1 if day is None else 3,
         "tenant_id": tenant,
         "request_id": request_id,
         "model_id": model_id,
@@ -54,6 +60,8 @@ def usage_line(
         "cache_write_input_tokens": cache_write,
         "latency_ms": 321,
     }
+    if day is not None:
+        usage["day"] = day
     usage.update(extra_usage)
     if keyring is not None:
         usage = sign(usage, keyring)

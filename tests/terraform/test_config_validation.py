@@ -195,14 +195,3 @@ def test_plan_keys_are_kept():
         ["finops@example.com"],
     )
 
-
-def test_an_upgraded_deployment_must_bound_the_lines_that_name_no_day():
-    # SIGNED_LINES_FROM marks a deployment that logged before signing, hence before the signed day:
-    # without SIGNED_DAYS_FROM its old genuine lines would bill again on any later day
-    with pytest.raises(ConfigError, match=r"\.SIGNED_DAYS_FROM: required when SIGNED_LINES_FROM is set"):
-        validate_entry({**SEED, "SIGNED_LINES_FROM": "2026-12-01"})
-    both = validate_entry({**SEED, "SIGNED_LINES_FROM": "2026-12-01", "SIGNED_DAYS_FROM": "2026-12-01"})
-    assert (both.signed_lines_from, both.signed_days_from) == ("2026-12-01", "2026-12-01")
-    # a new deployment sets neither, and a deployment signed from its start may set the day alone
-    assert validate_entry(dict(SEED)).signed_days_from == ""
-    assert validate_entry({**SEED, "SIGNED_DAYS_FROM": "2026-12-01"}).signed_lines_from == ""

@@ -40,6 +40,8 @@ BENCH_FORGER = Keyring(current="bench", keys={"bench": b"not the deployment's ke
 
 
 def stamped(timestamp: str, **kwargs) -> str:
+    """A line logged at ``timestamp``, naming that day as invoke_model writes it (unless told)."""
+    kwargs.setdefault("day", timestamp[:10])
     record = json.loads(usage_line(**kwargs))
     record["timestamp"] = timestamp
     return json.dumps(record, separators=(",", ":"))
@@ -452,6 +454,7 @@ def undated_line(timestamp: str, request_id: str = "old") -> str:
         output_tokens=6,
         keyring=TEST_KEYRING,
         schema_version=2,
+        day=None,
     )
 
 
@@ -482,6 +485,18 @@ def test_a_signed_line_without_a_day_bills_only_before_the_cut_over(engine, acce
     assert totals.lines_counted == (2 if accept_undated else 1)
     assert totals.rejected["missing_day"] == (0 if accept_undated else 1)
     assert totals.lines_read == 2
+
+
+def test_without_a_cut_over_the_processor_refuses_every_line_that_names_no_day():
+    # SIGNED_DAYS_FROM unset: no day accepts a signed line without its day, however old the day
+    lines = [
+        undated_line(at(dt.date(2020, 1, 1), "12:00:00,000"), "old"),
+        dated(at(DAY, "09:00:00,000"), DAY),
+    ]
+    answer, counts = ingest.process({"records": [record(envelope(lines))]}, TEST_KEYRING.keys, None, None)
+    assert counts == {"verified": 1, "missing_day": 1}
+    kept = answer_lines(answer["records"][0])
+    assert json.loads(kept[0])["reason"] == "missing_day" and kept[1] == lines[1]
 
 
 def test_the_processor_applies_the_cut_over_to_the_day_a_line_was_logged():

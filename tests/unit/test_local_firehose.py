@@ -94,7 +94,13 @@ def test_the_processors_answer_is_what_the_emulated_stream_writes(stream):
     server, endpoint, calls = serve(lambda event: ingest.process(event, TEST_KEYRING.keys, None)[0])
     firehose_processing.install(endpoint)
     genuine = usage_line(
-        tenant="t", request_id="a", model_id="m", input_tokens=1, output_tokens=2, keyring=TEST_KEYRING
+        tenant="t",
+        request_id="a",
+        model_id="m",
+        input_tokens=1,
+        output_tokens=2,
+        keyring=TEST_KEYRING,
+        day="2026-11-26",
     )
     forged = usage_line(tenant="v", request_id="a", model_id="m", input_tokens=9, output_tokens=9)
     firehose.put_record_batch(

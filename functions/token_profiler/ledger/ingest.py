@@ -66,7 +66,8 @@ class Verifier:
         # the day the line was logged: a verified line naming another is a replay (day_mismatch),
         # unless it is the previous day's call logged in this day's first minutes
         probe.day = day or ""
-        probe.accept_undated = probe.accept_unsigned or self.dated_from is None or probe.day < self.dated_from
+        dated = self.dated_from is not None and day is not None and day < self.dated_from
+        probe.accept_undated = probe.accept_unsigned or dated
         skipped, rejected = probe.lines_skipped, dict(probe.rejected)
         probe.add(line)
         probe.seen.clear()  # a repeated request id is day.sql's to settle, not the processor's
