@@ -194,4 +194,3 @@ def test_plan_keys_are_kept():
         True,
         ["finops@example.com"],
     )
-
