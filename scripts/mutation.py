@@ -403,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     BUILD.mkdir(parents=True, exist_ok=True)
-    # this machine's last runs, else the committed record, so that measuring some modules keeps the rest
-    source = SUMMARY if SUMMARY.exists() else RECORD
+    # the committed record (merged branches' rows included), else this machine's last runs: measuring
+    # some modules keeps the others' rows
+    source = RECORD if RECORD.exists() else SUMMARY
     summary = json.loads(source.read_text()) if source.exists() else {"modules": {}}
     modules = args.modules or list(summary["modules"])
     for module in modules:
