@@ -209,6 +209,9 @@ def test_periods_order_and_the_charge_inside_the_billing_period():
     assert problems(good_row(ServiceCategory="Storage")) == [
         "row 0: ServiceSubcategory: 'Generative AI' is not a subcategory of 'Storage'"
     ]
+    # the pairs are recorded in the rules file (the checker has no fallback for them)
+    pairs = focus_check.rules()["columns"]["ServiceSubcategory"]["allowed_pairs_with_ServiceCategory"]
+    assert ["AI and Machine Learning", "Generative AI"] in pairs and ["Storage", "Object Storage"] in pairs
 
 
 def test_an_export_line_that_is_not_an_object_is_reported_once_and_read_as_empty():
