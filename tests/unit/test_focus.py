@@ -12,6 +12,8 @@ import datetime as dt
 import gzip
 import json
 import random
+import struct
+import zlib
 from decimal import Decimal
 from fractions import Fraction
 
@@ -660,3 +662,16 @@ def test_the_gzip_has_no_time_or_name_in_it():
     assert blob[4:8] == b"\0\0\0\0"  # MTIME
     assert blob[3] == 0  # FLG: no name, no comment
     assert blob[8] == 0  # XFL: neither the fastest nor the best level (6)
+
+
+def test_the_gzip_holds_a_level_6_deflate_stream_of_the_export():
+    # a month's export compressed with zlib directly (raw deflate at level 6, gzip's crc32 and size
+    # trailer): the same bytes, so a month re-written by another build gives the same object
+    rows, _expected = month_of_usage()
+    data = focus.render_jsonl(focus.focus_rows(rows, ISSUER)).encode("utf-8")
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    stream = deflate.compress(data) + deflate.flush()
+    blob = focus.gzip_bytes(data.decode("utf-8"))
+    assert blob[:4] == b"\x1f\x8b\x08\x00"  # gzip magic, deflate, no flags
+    assert blob[10:-8] == stream
+    assert blob[-8:] == struct.pack("<II", zlib.crc32(data), len(data))

@@ -760,3 +760,73 @@ def test_the_scheduled_run_takes_a_month_from_its_event(world):
     assert statements.scheduled_run(table, s3, "bucket", None, dt.date(2026, 12, 5))["month"] == "2026-11"
     with pytest.raises(BadRequest, match="future"):
         statements.scheduled_run(table, s3, "bucket", {"month": "2027-01"}, dt.date(2026, 12, 5))
+
+
+def test_a_newer_csv_without_its_json_is_skipped_and_older_statements_still_listed(world):
+    table, s3, _ = world
+    statements.generate(table, s3, "bucket", "2026-10", TODAY)
+    s3.objects["statements/t1/2026-11/statement.csv"] = b"stray"  # newer than t1's October, no JSON
+    own = statements.list_request(s3, "bucket", caller("t1"), {}, ADMIN, TODAY)["statements"]
+    assert [(s["tenant"], s["month"]) for s in own] == [("t1", "2026-10")]
+
+
+class LeakyS3(FakeS3):
+    """A listing that ignores its prefix (every key of the bucket): what a prefix bug would give."""
+
+    def list_objects_v2(self, Bucket, Prefix, ContinuationToken=None):  # noqa: N803
+        return super().list_objects_v2(Bucket, statements.PREFIX, ContinuationToken)
+
+
+def test_a_tenants_listing_never_answers_with_another_tenants_key(world):
+    table, _s3, _ = world
+    s3 = LeakyS3()
+    statements.generate(table, s3, "bucket", "2026-10", TODAY)
+    statements.generate(table, s3, "bucket", "2026-11", TODAY)  # t3's, newer than t1's October
+    assert sorted(s3.objects) == [
+        "statements/a%2Fb/2026-10/statement.csv",
+        "statements/a%2Fb/2026-10/statement.json",
+        "statements/t1/2026-10/statement.csv",
+        "statements/t1/2026-10/statement.json",
+        "statements/t3/2026-11/statement.csv",
+        "statements/t3/2026-11/statement.json",
+    ]
+    own = statements.list_request(s3, "bucket", caller("t1"), {}, ADMIN, TODAY)["statements"]
+    assert [(s["tenant"], s["month"]) for s in own] == [("t1", "2026-10")]
+    one = statements.list_request(s3, "bucket", caller("ops", True), {"tenant": "a/b"}, ADMIN, TODAY)
+    assert [(s["tenant"], s["month"]) for s in one["statements"]] == [("a/b", "2026-10")]
+
+
+def test_an_s3_error_without_an_error_part_is_raised_not_taken_for_missing():
+    from botocore.exceptions import ClientError
+
+    class Bare(FakeS3):
+        def head_object(self, Bucket, Key):  # noqa: N803
+            raise ClientError({}, "HeadObject")
+
+    with pytest.raises(ClientError):
+        statements.exists(Bare(), "bucket", "statements/x")
+
+
+def test_a_line_shows_the_tier_its_rows_recorded_and_each_tier_is_its_own_line():
+    standard = row("t1", "2026-10-01", "m", [1000, 0, 0, 0], NOVA_US)
+    flex = row("t1", "2026-10-02", "m", [1000, 0, 0, 0], NOVA_US, price_tier="flex")
+    lines = statements.build("t1", "2026-10", [standard, flex], "final")["lines"]
+    assert [(x["price_tier"], x["rows"], x["first_day"]) for x in lines] == [
+        ("flex", 1, "2026-10-02"),
+        ("standard", 1, "2026-10-01"),
+    ]
+
+
+def test_price_dates_of_a_line_leave_out_rows_that_recorded_none():
+    old = row("t1", "2026-10-01", "m", [10, 10, 0, 0], NOVA_US)
+    del old["price_as_of"]  # written before rows recorded the price list's date
+    new = row("t1", "2026-10-09", "m", [10, 10, 0, 0], NOVA_US, as_of="2026-10-09")
+    (line,) = statements.build("t1", "2026-10", [old, new], "final")["lines"]
+    assert line["price_as_of"] == "2026-10-09" and line["rows"] == 2
+
+
+def test_a_bad_recorded_price_is_refused_naming_its_column():
+    bad = row("t1", "2026-10-01", "m", [1, 1, 0, 0], NOVA_US)
+    bad["price_output"] = Decimal(-1)
+    with pytest.raises(ValueError, match="^price_output must be a finite number >= 0"):
+        statements.build("t1", "2026-10", [bad], "final")
