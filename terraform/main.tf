@@ -312,6 +312,7 @@ locals {
         TABLE_NAME               = module.data.table_name
         FOCUS_PROVIDER_NAME      = var.focus_provider_name != "" ? var.focus_provider_name : var.prefix
         FOCUS_BILLING_ACCOUNT_ID = var.focus_billing_account_id
+        TENANTS_TABLE            = module.data.tenants_table_name
       }
       statements = [
         {
@@ -324,6 +325,12 @@ locals {
           sid       = "WriteFocusExport"
           actions   = ["s3:PutObject"]
           resources = ["${module.data.reports_bucket_arn}/focus/*"]
+        },
+        {
+          # the tenants' display names (SubAccountName)
+          sid       = "ReadTenantNames"
+          actions   = ["dynamodb:Scan"]
+          resources = [module.data.tenants_table_arn]
         },
       ]
     }

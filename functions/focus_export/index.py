@@ -9,6 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from token_profiler import dates, focus, settings
 from token_profiler.clients import aws_client
+from token_profiler.registry import display_names
 from token_profiler.storage import UsageTable
 
 SETTINGS = settings.load("focus_export")
@@ -18,6 +19,13 @@ ISSUER = focus.Issuer(
     billing_account_id=SETTINGS.focus_billing_account_id,
     billing_account_name=SETTINGS.focus_provider_name,
 )
+
+
+def tenant_names() -> dict[str, str]:
+    """Each registered tenant's display name (SubAccountName); a tenant without one keeps its id."""
+    if not SETTINGS.tenants_table:
+        return {}
+    return display_names(aws_client("dynamodb"), SETTINGS.tenants_table)
 
 
 @logger.inject_lambda_context
@@ -30,8 +38,9 @@ def lambda_handler(event, context):
     month = source.get("month") if isinstance(source, dict) else None
     months = [focus.parse_month(month)] if month else focus.months_to_write(today)
     table = UsageTable(aws_client("dynamodb"), SETTINGS.table_name)
+    names = tenant_names()
     written = [
-        focus.write_month(aws_client("s3"), SETTINGS.s3_bucket, table, first, ISSUER, today)
+        focus.write_month(aws_client("s3"), SETTINGS.s3_bucket, table, first, ISSUER, today, names)
         for first in months
     ]
     for summary in written:

@@ -378,11 +378,18 @@ def month_rows(table: Any, first: dt.date, today: dt.date | None = None) -> list
 
 
 def write_month(
-    s3: Any, bucket: str, table: Any, first: dt.date, issuer: Issuer, today: dt.date | None = None
+    s3: Any,
+    bucket: str,
+    table: Any,
+    first: dt.date,
+    issuer: Issuer,
+    today: dt.date | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Write one billing period's export; returns what was written (key, rows, BilledCost total)."""
+    """Write one billing period's export; returns what was written (key, rows, BilledCost total).
+    ``names``: tenant id -> display name (SubAccountName), from the tenant registry."""
     daily = month_rows(table, first, today)
-    rows = focus_rows(daily, issuer)
+    rows = focus_rows(daily, issuer, names)
     key = export_key(first)
     s3.put_object(
         Bucket=bucket,

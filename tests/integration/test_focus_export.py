@@ -128,3 +128,27 @@ def test_the_focus_billed_cost_equals_the_statements_totals_to_the_last_digit(st
     november = sum((i["total_cost"] for i in items if i["date"].startswith("2026-11")), Decimal(0))
     assert sum(by_statement.values(), Decimal(0)) == sum(by_focus.values(), Decimal(0)) == november
     assert november > 0
+
+
+def test_sub_account_names_come_from_the_tenant_registry(stack, monkeypatch):
+    """SubAccountName is the registered display name; a tenant without a registry item (its users
+    predate the registry) keeps its id, and SubAccountId is the id either way."""
+    import uuid
+
+    from token_profiler.tenants import Registry
+
+    from tests.integration.test_tenants import create_tenants_table
+
+    name = f"tenants-{uuid.uuid4().hex[:10]}"
+    create_tenants_table(stack.ddb, name)
+    Registry(stack.ddb, name).create("acme", "ACME Corporation")
+    monkeypatch.setenv("TENANTS_TABLE", name)
+    monkeypatch.setenv("FOCUS_PROVIDER_NAME", "Example SaaS")
+    clients.clear_caches()
+    UsageTable(stack.ddb, stack.table_name).put_rows(_rows("2026-11-15", 2))
+    module, _logs = load_handler("focus_export")
+    (written,) = module.lambda_handler({"month": "2026-11"}, LambdaContext())["written"]
+    rows = list(focus.parse_jsonl(_read(stack, written["key"])))
+    names = {(r["SubAccountId"], r["SubAccountName"]) for r in rows}
+    assert names == {("acme", "ACME Corporation"), ("globex", "globex")}
+    assert written["rule_problems"] == 0

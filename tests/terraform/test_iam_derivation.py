@@ -126,8 +126,9 @@ def test_the_real_functions_need_what_docs_say():
     assert derive_actions("cost_tracking", engine="athena") == (
         aggregation - {"logs:FilterLogEvents"}
     ) | athena | {"dynamodb:UpdateItem"}
-    # the FOCUS export: the month's daily rows (by_date index), one object per billing period
-    assert derive_actions("focus_export") == {"dynamodb:Query", "s3:PutObject"}
+    # the FOCUS export: the month's daily rows (by_date index), one object per billing period, and
+    # the registry's display names
+    assert derive_actions("focus_export") == {"dynamodb:Query", "s3:PutObject", "dynamodb:Scan"}
     # statements: the month's rows, the statements prefix (HeadObject is authorized as GetObject,
     # ListObjectsV2 as ListBucket); a presigned URL is signed offline, no call
     assert derive_actions("statements") == {
