@@ -21,7 +21,8 @@ from typing import Any
 from token_profiler.errors import ConfigError
 from token_profiler.ledger import DayTotals, archive, day_params, day_sql, refused_sql
 
-_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
+# matched whole (fullmatch: "$" alone would let a trailing newline through)
+_NAME = re.compile(r"[a-z0-9_]{1,255}")
 DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 
@@ -32,7 +33,7 @@ class QueryFailed(RuntimeError):
 def source(database: str, table: str, day: dt.date) -> str:
     """The day's partitions of the archive table, as the relation day.sql reads."""
     for name in (database, table):
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise ConfigError(f"Glue name {name!r}: must be lowercase letters, digits or '_'")
     hours = archive.day_hours(day)
     # names checked above, hours formatted from a date: nothing from a request reaches the text
