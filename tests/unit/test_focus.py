@@ -657,6 +657,24 @@ def test_write_month_writes_the_months_rows_and_says_what_it_wrote():
     )
 
 
+def test_write_month_names_each_sub_account_from_the_names_given():
+    rows = [
+        stored_row(date="2026-11-01", input_tokens=1000, input_cost=Decimal("0.003"), **US_PRICES),
+        stored_row(
+            date="2026-11-01", pk="globex", input_tokens=10, input_cost=Decimal("0.00003"), **US_PRICES
+        ),
+    ]
+    s3 = FakeS3()
+    focus.write_month(
+        s3, "reports", FakeTable(rows), dt.date(2026, 11, 1), ISSUER, names={"acme": "ACME Corp"}
+    )
+    written = list(focus.parse_jsonl(gzip.decompress(s3.puts[-1]["Body"]).decode()))
+    assert {(r["SubAccountId"], r["SubAccountName"]) for r in written} == {
+        ("acme", "ACME Corp"),
+        ("globex", "globex"),
+    }
+
+
 def test_the_gzip_has_no_time_or_name_in_it():
     blob = focus.gzip_bytes("x" * 1000)
     assert blob[4:8] == b"\0\0\0\0"  # MTIME
