@@ -69,3 +69,10 @@ def test_an_empty_registry_gives_no_names():
             "ExpressionAttributeNames": {"#id": "tenant"},
         }
     ]
+
+
+def test_a_page_without_items_is_an_empty_page():
+    # DynamoDB leaves Items out of a page that matched nothing; paging still goes on to the next
+    client = PagedScan([{"LastEvaluatedKey": {"tenant": {"S": "a"}}}, {"Items": [item("b", "B")]}])
+    assert registry.display_names(client, "t") == {"b": "B"}
+    assert registry.display_names(PagedScan([{}]), "t") == {}
