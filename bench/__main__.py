@@ -149,8 +149,9 @@ def render_capacity(record: dict) -> list[str]:
         f"on the {biggest['calls']:,}-call day.",
         f"- Time from a day's close to its rows (athena engine): a day's run also reads the next day's "
         f"first {minutes(timing['late_until_s'])} (calls logged after midnight), which are in S3 "
-        f"{minutes(timing['in_s3_after_close_s'])} after the close (plus the processor's buffer of "
-        f"{tf['processor_buffer_s']} s and the archive's of {tf['buffering_seconds']} s). The queries over "
+        f"{minutes(timing['in_s3_after_close_s'])} after the close (those minutes, the processor's buffer "
+        f"of {tf['processor_buffer_s']} s and the archive's of {tf['buffering_seconds']} s; CloudWatch Logs' "
+        "own delivery to Firehose, usually seconds, is not counted). The queries over "
         f"the {biggest['calls']:,}-call day (about {biggest['archive_gb']:,.1f} GB of gzip in about "
         f"{biggest['objects']:,.0f} objects) take {minutes(timing['query_s_assumed'])} at the assumed "
         f"rate ({minutes(timing['query_s_tenth_rate'])} at a tenth of it). With the default schedule "
