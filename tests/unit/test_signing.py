@@ -528,6 +528,8 @@ def test_after_a_verified_line_a_key_id_close_to_the_remembered_one_is_not_trust
     (fast_answer, checked_answer), fast = _primed_answers(message)
     assert fast_answer is checked_answer is False
     assert fast.rejected[signing.UNKNOWN_KEY] == 1
+    # a key id it does not hold is never remembered
+    assert fast.last_sig[0] == ',"sig":{"kid":"test-2","mac":"'
 
 
 @pytest.mark.parametrize(
@@ -587,3 +589,21 @@ def test_a_line_whose_signature_is_the_placeholder_goes_to_the_checked_path(monk
     assert agg.last_sig == (',"sig":{"kid":"' + '"', 0, None)
     assert not agg.add(message)
     assert calls == [message] and agg.rejected[signing.UNKNOWN_KEY] == 1
+
+
+def test_an_unsigned_line_is_decoded_on_the_fast_path_without_touching_any_mac(monkeypatch):
+    # Given a day that accepts unsigned lines, a checked path that fails the test if reached, and an
+    # unsigned line whose text has '"}}' where the placeholder's MAC would end (index 43)
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    plain = usage_line(tenant="t1", request_id="r1", model_id=SONNET, input_tokens=7, output_tokens=8)
+    prefix = '{"p":{"q":{"r":"' + "A" * 27 + '"}},'
+    message = prefix + plain[1:]
+    assert message[43:46] == '"}}' and "sig" not in message
+    agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True)
+    # When it is added, Then the fast path alone counts it (no MAC is checked for it)
+    assert agg.add(message)
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [7, 8, 0, 0, 1, 0]}
+    assert agg.last_sig == (',"sig":{"kid":"' + '"', 0, None)
