@@ -607,3 +607,19 @@ def test_an_unsigned_line_is_decoded_on_the_fast_path_without_touching_any_mac(m
     assert agg.add(message)
     assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [7, 8, 0, 0, 1, 0]}
     assert agg.last_sig == (',"sig":{"kid":"' + '"', 0, None)
+
+
+@pytest.mark.parametrize(("before", "after"), [('"ctx":{"a":1},', ""), ("", ',"xray":{"b":2}')])
+def test_a_signed_line_among_other_objects_verifies_on_the_fast_path(monkeypatch, before, after):
+    # Given a checked path that fails the test if it is reached
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    # When genuine lines with another object before their usage or after their signature are added
+    # (the first and the last "{" of the line are not theirs), before and after a key is remembered
+    assert agg.add(_wrapped(signed(request_id="r1"), before, after))
+    assert agg.add(_wrapped(signed(request_id="r2"), before, after))
+    # Then the fast path found each object by its key and verified both
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [20, 564, 0, 0, 2, 0]}
