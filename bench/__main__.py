@@ -79,19 +79,22 @@ def run_metric(name: str, params: dict, *, require_baselines: bool = True) -> di
 
 def render_capacity(record: dict) -> list[str]:
     """The usage ledger's capacity model (bench/ledger_scale.py), computed from the measured line
-    size and throughput and AWS's published quotas and prices."""
+    size and throughput, the Terraform sources' settings and AWS's published quotas and prices."""
     model = record.get("capacity")
-    if record.get("status") != "ok" or not model:
+    if record.get("status") != "ok" or not model or "timing" not in model:
         return []
-    sizes = record["sizes"]
+    sizes, proc, tf = record["sizes"], model["processor"], model["deployment"]
+    timing, goal = model["timing"], model["goal"]
+    athena_gbps = model["assumptions"]["athena_raw_bytes_per_s"] / 1e9
     out = [
         "## Capacity of the usage ledger",
         "",
-        f"Computed from `ledger_scale`'s measured line ({sizes['bytes_per_line']} bytes; "
-        f"{sizes['gzip_bytes_per_line']} bytes gzip in the archive; "
-        f"{sizes['envelope_gzip_bytes_per_line']} bytes in CloudWatch Logs' gzip subscription records) and "
-        "throughput, with AWS's published quotas and us-east-1 list prices (bench/ledger_scale.py names "
-        "each; the Firehose decompression rate is an assumption to check against the pricing page).",
+        f"Computed by bench/ledger_scale.py from `ledger_scale`'s measured signed line "
+        f"({sizes['bytes_per_line']} bytes; {sizes['gzip_bytes_per_line']} bytes gzip in the archive; "
+        f"{sizes['envelope_gzip_bytes_per_line']} bytes in CloudWatch Logs' gzip subscription records), "
+        "its measured throughputs, the settings in terraform/ (read from the sources) and AWS's "
+        f"published quotas and {model['prices_region']} list prices ({model['prices_as_of']}; "
+        "ledger_scale.py names each).",
         "",
         "FilterLogEvents: 5 requests/s per account, at most 1 MB a page = "
         f"{model['filter_lines_per_page']:,} lines a page, so at best "
@@ -104,36 +107,67 @@ def render_capacity(record: dict) -> list[str]:
     for row in model["largest_day"]:
         out.append(f"| {row['engine']} | {row['limit']} | {row['calls']:,} |")
     out += [
-        "| athena | Athena's own (DML timeout 30 min by default); the function only polls | "
-        "not bound by the function (see below) |",
+        "",
+        f"The athena rows are not measured: Athena's speed is not published and there is no Athena "
+        f"offline; they assume {athena_gbps:g} GB/s of uncompressed JSON per query; a day is two "
+        "queries (day.sql and refused.sql) started together and waited for inside the aggregator "
+        "function, so the function's time limit bounds them.",
+        "",
+        f"Archive processor (functions/archive_verify, {proc['memory_mb']} MB, {proc['timeout_s']} s in "
+        f"terraform/main.tf): Firehose invokes it per {proc['buffer_mb']} MB of subscription records "
+        f"(about {proc['lines_per_invocation']:,} lines) or {tf['processor_buffer_s']} s; measured "
+        f"{proc['cpu_us_per_line']} µs of CPU a line here, so about {proc['invocation_s']} s an invocation "
+        f"at its {proc['cpu_share']:.0%} share of a vCPU (Lambda: one vCPU at 1,769 MB).",
         "",
         "Cost per day, US$ (Bedrock spend at the generated mix's "
         f"{model['bedrock_cost_per_call_usd']} US$ a call):",
         "",
-        "| calls/day | CloudWatch ingestion | Firehose | S3 (a month of storage + PUTs) | Athena scan "
-        "| metering total | Bedrock spend | metering / Bedrock |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| calls/day | CloudWatch ingestion | Firehose | processor Lambda | S3 (a month of storage, "
+        "PUTs, GETs) | Athena scan | metering total | Bedrock spend | metering / Bedrock |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in model["cost_per_day_usd"]:
         share = row["metering_share_of_bedrock"]
         out.append(
             f"| {row['calls']:,} | {row['cloudwatch_ingestion']:,.2f} | {row['firehose']:,.2f} | "
-            f"{row['s3']:,.2f} | {row['athena']:,.4f} | {row['metering']:,.2f} | {row['bedrock']:,.0f} | "
-            f"{share:.4%} |"
+            f"{row['processor_lambda']:,.4f} | {row['s3']:,.2f} | {row['athena']:,.4f} | "
+            f"{row['metering']:,.2f} | {row['bedrock']:,.0f} | {share:.4%} |"
         )
     biggest = model["cost_per_day_usd"][-1]
+
+    def minutes(seconds: float) -> str:
+        return f"{seconds / 60:.1f} min"
+
     out += [
         "",
         "- CloudWatch ingestion is paid today already (the usage line is logged either way); the archive "
-        "adds Firehose, S3 and Athena.",
-        "- Time from a day's close to its rows with the athena engine: Firehose writes within its "
-        "buffer (300 s or 128 MB), so the last line of a day is in S3 by about 00:05 UTC; the schedule "
-        "(default 00:15 UTC; 00:10 is enough) then runs one Athena query over the day's 25 hour "
-        "partitions and prices the grouped rows in Python. Athena's query time over the 100M-call day "
-        f"(about {biggest['archive_gb']:,.1f} GB of gzip in about {biggest['objects']:,.0f} objects) was not "
-        "measured here (no Athena offline); "
-        "at Athena's usual scan rates it is minutes, which puts the rows within about 15 minutes of "
-        "the close. The logs engine cannot reach that size at all (table above).",
+        "adds Firehose, the processor, S3 and Athena. Firehose's own decompression is not configured "
+        "(the processor unpacks the records), so it costs nothing; Firehose bills each subscription "
+        f"record in 5 KB steps ({model['assumptions']['events_per_subscription_record']} events a record "
+        "assumed). The processor: "
+        f"{biggest['processor_invocations']:,.0f} invocations and {biggest['processor_gb_s']:,.0f} GB-s "
+        f"on the {biggest['calls']:,}-call day.",
+        f"- Time from a day's close to its rows (athena engine): a day's run also reads the next day's "
+        f"first {minutes(timing['late_until_s'])} (calls logged after midnight), which are in S3 "
+        f"{minutes(timing['in_s3_after_close_s'])} after the close (those minutes, the processor's buffer "
+        f"of {tf['processor_buffer_s']} s and the archive's of {tf['buffering_seconds']} s; CloudWatch Logs' "
+        "own delivery to Firehose, usually seconds, is not counted). The queries over "
+        f"the {biggest['calls']:,}-call day (about {biggest['archive_gb']:,.1f} GB of gzip in about "
+        f"{biggest['objects']:,.0f} objects) take {minutes(timing['query_s_assumed'])} at the assumed "
+        f"rate ({minutes(timing['query_s_tenth_rate'])} at a tenth of it). With the default schedule "
+        f"({tf['schedule']}, {minutes(timing['default_start_s'])} after the close) the rows are there "
+        f"{minutes(timing['rows_after_close_s_default'])} after the close; with a schedule at the "
+        f"earliest safe time, {minutes(timing['rows_after_close_s_earliest'])} "
+        f"({minutes(timing['rows_after_close_s_earliest_tenth_rate'])} at a tenth of the rate).",
+        f"- Goal: {goal['calls']:,} calls a day aggregated within {goal['within_s'] // 60} minutes of the "
+        f"close, at a metering cost under {goal['share']:.0%} of their Bedrock spend. Cost: "
+        f"{'met' if goal['cost_met'] else '**not met**'} "
+        f"({biggest['metering_share_of_bedrock']:.4%}). Time: "
+        f"{'met' if goal['time_met_default_schedule'] else '**not met**'} with the default schedule; "
+        f"{'met' if goal['time_met_earliest_schedule'] else '**not met**'} with a schedule at "
+        f"{minutes(timing['earliest_safe_start_s'])} after the close at the assumed Athena rate "
+        f"({'met' if goal['time_met_earliest_schedule_tenth_rate'] else 'not met'} at a tenth of it), "
+        "which no run here measured. The logs engine cannot reach that size at all (table above).",
         "",
     ]
     return out

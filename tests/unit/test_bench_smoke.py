@@ -88,6 +88,11 @@ def test_aggregation_smoke_totals_are_exact():
     check = record["ours"]["throughput"]["check"]
     assert check["correct"], check["problems"]
     assert check["invocations"] == check["expected_invocations"] > 2_900
+    # the like-for-like row: the same lines unsigned, read as a pre-signing day, give the same totals
+    unsigned = record["ours"]["throughput_unsigned"]["check"]
+    assert unsigned["correct"], unsigned["problems"]
+    assert unsigned["invocations"] == check["invocations"]
+    assert unsigned["total_cost_usd"] == check["total_cost_usd"]
     assert [m["lines"] for m in record["ours"]["memory"]] == [500, 1_500]
     assert record["ours"]["memory"][1]["request_ids"] > record["ours"]["memory"][0]["request_ids"]
     if HAS_PANDAS:
@@ -264,3 +269,26 @@ def test_ledger_scale_smoke_both_paths_match_the_generated_ledger():
     line = record["sizes"]["bytes_per_line"]
     assert costs[0]["cloudwatch_ingestion"] == pytest.approx(1e6 * (line + 26) / 1e9 * 0.50, rel=1e-3)
     assert any("Capacity of the usage ledger" in line for line in render_capacity(record))
+    # the processor's memory and time limit come from terraform/main.tf's functions map (read here
+    # with an HCL parser, there with a search), and its cost follows from them and its measured CPU
+    import hcl2
+
+    from bench.ledger_scale import PRICE
+
+    model = record["capacity"]
+    parsed = hcl2.load((harness.ROOT / "terraform" / "main.tf").open())
+    verify = next(loc["ingest_functions"] for loc in parsed["locals"] if "ingest_functions" in loc)
+    verify = verify["archive_verify"]
+    assert (model["processor"]["memory_mb"], model["processor"]["timeout_s"]) == (
+        verify["memory_size"],
+        verify["timeout"],
+    )
+    assert model["processor"]["verified"] > 0 and model["processor"]["cpu_us_per_line"] > 0
+    for row in costs:
+        lam = row["processor_gb_s"] * PRICE["lambda_gb_s"] + row["processor_invocations"] / 1e6 * 0.20
+        assert row["processor_lambda"] == pytest.approx(lam, rel=1e-3, abs=1e-4)
+        parts = ("cloudwatch_ingestion", "firehose", "processor_lambda", "s3", "athena")
+        assert row["metering"] == pytest.approx(sum(row[k] for k in parts), abs=1e-3)
+        assert row["metering_share_of_bedrock"] == pytest.approx(row["metering"] / row["bedrock"], rel=1e-3)
+    # the line size is the signed line's: the signature object is in every generated line
+    assert line > 800

@@ -479,3 +479,147 @@ def test_the_fast_path_counts_every_timed_out_line_and_skips_an_impossible_one_h
         assert not agg.add(signed(request_id="d", cache_write=2, cache_write_1h_input_tokens=5))
         assert (agg.timed_out, agg.lines_skipped, agg.lines_counted) == (2, 1, 3)
         assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [30, 846, 0, 0, 3, 0]}
+
+
+# ---- the fast path remembers the last key id it found (DayAggregate.last_sig) -------------------
+
+
+def _primed(keys=TEST_KEYRING.keys):
+    """Both paths after one genuine line signed with test-2: the fast path has remembered that key."""
+    fast, checked = both(keys)
+    first = signed(request_id="r0")
+    assert fast.add(first) and checked.add(first)
+    assert fast.last_sig[0] == ',"sig":{"kid":"test-2","mac":"'
+    assert fast.last_sig[1] == len(',"sig":{"kid":"test-2","mac":"')
+    return fast, checked
+
+
+def _primed_answers(message: str):
+    fast, checked = _primed()
+    answers = (fast.add(message), checked.add(message))
+    state = (fast.sums, fast.rejected, fast.lines_skipped, fast.duplicates)
+    assert state == (checked.sums, checked.rejected, checked.lines_skipped, checked.duplicates), repr(message)
+    return answers, fast
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda mac: mac + "=",  # padded
+        lambda mac: mac + "A",  # one character more
+        lambda mac: mac[:-1],  # one character less
+        lambda mac: mac[:-1] + '\\"',  # an escaped quote where the last character was
+        lambda mac: mac.replace(mac[5], "+" if mac[5] != "+" else "/"),  # base64, not base64url
+        lambda mac: mac[::-1],  # the right length and alphabet, the wrong digest
+    ],
+)
+def test_after_a_verified_line_a_bad_mac_with_the_same_key_id_is_still_rejected(edit):
+    message = signed()
+    mac = json.loads(message)["token_usage"]["sig"]["mac"]
+    (fast_answer, checked_answer), fast = _primed_answers(message.replace(mac, edit(mac)))
+    assert fast_answer is checked_answer is False
+    assert fast.rejected[signing.BAD_SIGNATURE] == 1
+    assert fast.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}  # r0 only
+
+
+@pytest.mark.parametrize("kid", ['test-2\\"', "test-", "test-22", "", "test-3"])
+def test_after_a_verified_line_a_key_id_close_to_the_remembered_one_is_not_trusted(kid):
+    message = signed().replace('"kid":"test-2"', f'"kid":"{kid}"')
+    (fast_answer, checked_answer), fast = _primed_answers(message)
+    assert fast_answer is checked_answer is False
+    assert fast.rejected[signing.UNKNOWN_KEY] == 1
+    # a key id it does not hold is never remembered
+    assert fast.last_sig[0] == ',"sig":{"kid":"test-2","mac":"'
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ('"ctx":{"a":1},', ""),
+        ("", ',"xray":{"b":2}'),
+        ("", ',"x":{"y":1,"sig":{"kid":"test-2","mac":"' + "A" * 43 + '"}}'),
+    ],
+)
+def test_after_a_verified_line_a_line_among_other_objects_is_billed_once(before, after):
+    (fast_answer, checked_answer), fast = _primed_answers(_wrapped(signed(), before, after))
+    assert fast_answer is checked_answer is True
+    assert fast.sums == {("t1", SONNET, "us-east-1", "standard"): [20, 564, 0, 0, 2, 0]}
+
+
+def test_a_line_that_spells_the_remembered_key_then_tampers_with_its_body_is_rejected():
+    line = json.loads(signed(request_id="r9"))
+    line["token_usage"]["input_tokens"] = 11  # same signature text, other signed bytes
+    (fast_answer, checked_answer), fast = _primed_answers(json.dumps(line, separators=(",", ":")))
+    assert fast_answer is checked_answer is False
+    assert fast.rejected[signing.BAD_SIGNATURE] == 1 and fast.lines_counted == 1
+
+
+def test_lines_of_two_keys_interleaved_all_verify_on_the_fast_path(monkeypatch):
+    # Given a checked path that fails the test if it is reached
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    old = signing.Keyring(current="test-1", keys=TEST_KEYRING.keys)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    # When lines signed with either key alternate (a rotation during the day)
+    for n, keyring in enumerate([old, TEST_KEYRING, TEST_KEYRING, old, old, TEST_KEYRING]):
+        line = usage_line(
+            keyring=keyring, tenant="t1", request_id=f"r{n}", model_id=SONNET, input_tokens=n, output_tokens=1
+        )
+        assert agg.add(line)
+        # Then each verified there, and the key it found last is the one remembered
+        assert agg.last_sig[0] == f',"sig":{{"kid":"{keyring.current}","mac":"'
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [15, 6, 0, 0, 6, 0]}
+
+
+def test_a_line_whose_signature_is_the_placeholder_goes_to_the_checked_path(monkeypatch):
+    # The placeholder remembered before any line verified (a key id that is empty and unquoted)
+    # names no states: a line that spells it is decided by the checked path, which refuses it.
+    calls = []
+    checked = DayAggregate._add_checked
+
+    def spy(self, message):
+        calls.append(message)
+        return checked(self, message)
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", spy)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    message = signed().replace('"kid":"test-2"', '"kid":""')
+    assert agg.last_sig == (',"sig":{"kid":"' + '"', 0, None)
+    assert not agg.add(message)
+    assert calls == [message] and agg.rejected[signing.UNKNOWN_KEY] == 1
+
+
+def test_an_unsigned_line_is_decoded_on_the_fast_path_without_touching_any_mac(monkeypatch):
+    # Given a day that accepts unsigned lines, a checked path that fails the test if reached, and an
+    # unsigned line whose text has '"}}' where the placeholder's MAC would end (index 43)
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    plain = usage_line(tenant="t1", request_id="r1", model_id=SONNET, input_tokens=7, output_tokens=8)
+    prefix = '{"p":{"q":{"r":"' + "A" * 27 + '"}},'
+    message = prefix + plain[1:]
+    assert message[43:46] == '"}}' and "sig" not in message
+    agg = DayAggregate(DAY, TEST_KEYRING.keys, accept_unsigned=True)
+    # When it is added, Then the fast path alone counts it (no MAC is checked for it)
+    assert agg.add(message)
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [7, 8, 0, 0, 1, 0]}
+    assert agg.last_sig == (',"sig":{"kid":"' + '"', 0, None)
+
+
+@pytest.mark.parametrize(("before", "after"), [('"ctx":{"a":1},', ""), ("", ',"xray":{"b":2}')])
+def test_a_signed_line_among_other_objects_verifies_on_the_fast_path(monkeypatch, before, after):
+    # Given a checked path that fails the test if it is reached
+    def reached(self, message):
+        raise AssertionError("checked path reached")
+
+    monkeypatch.setattr(DayAggregate, "_add_checked", reached)
+    agg = DayAggregate(DAY, TEST_KEYRING.keys)
+    # When genuine lines with another object before their usage or after their signature are added
+    # (the first and the last "{" of the line are not theirs), before and after a key is remembered
+    assert agg.add(_wrapped(signed(request_id="r1"), before, after))
+    assert agg.add(_wrapped(signed(request_id="r2"), before, after))
+    # Then the fast path found each object by its key and verified both
+    assert agg.sums == {("t1", SONNET, "us-east-1", "standard"): [20, 564, 0, 0, 2, 0]}
