@@ -337,16 +337,17 @@ def test_a_signed_line_among_other_objects_is_billed_by_both_paths(before, after
     assert fast.sums == {("t1", SONNET, "us-east-1", "standard"): [10, 282, 0, 0, 1, 0]}
 
 
-@pytest.mark.parametrize(
-    "edit",
-    [
-        lambda mac: mac + "=",  # padded
-        lambda mac: mac + "A",  # one character more
-        lambda mac: mac[:-1],  # one character less
-        lambda mac: mac[:-1] + '\\"',  # an escaped quote where the last character was
-        lambda mac: mac.replace(mac[5], "+" if mac[5] != "+" else "/"),  # base64, not base64url
-    ],
-)
+# a MAC spoiled in each way a forger might try: wrong length, wrong alphabet, wrong padding
+BAD_MAC_EDITS = [
+    lambda mac: mac + "=",  # padded
+    lambda mac: mac + "A",  # one character more
+    lambda mac: mac[:-1],  # one character less
+    lambda mac: mac[:-1] + '\\"',  # an escaped quote where the last character was
+    lambda mac: mac.replace(mac[5], "+" if mac[5] != "+" else "/"),  # base64, not base64url
+]
+
+
+@pytest.mark.parametrize("edit", BAD_MAC_EDITS)
 def test_a_mac_of_the_wrong_length_or_alphabet_is_rejected_by_both_paths(edit):
     message = signed()
     mac = json.loads(message)["token_usage"]["sig"]["mac"]
@@ -504,14 +505,7 @@ def _primed_answers(message: str):
 
 @pytest.mark.parametrize(
     "edit",
-    [
-        lambda mac: mac + "=",  # padded
-        lambda mac: mac + "A",  # one character more
-        lambda mac: mac[:-1],  # one character less
-        lambda mac: mac[:-1] + '\\"',  # an escaped quote where the last character was
-        lambda mac: mac.replace(mac[5], "+" if mac[5] != "+" else "/"),  # base64, not base64url
-        lambda mac: mac[::-1],  # the right length and alphabet, the wrong digest
-    ],
+    [*BAD_MAC_EDITS, lambda mac: mac[::-1]],  # and the right length and alphabet, the wrong digest
 )
 def test_after_a_verified_line_a_bad_mac_with_the_same_key_id_is_still_rejected(edit):
     message = signed()
