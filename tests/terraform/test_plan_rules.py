@@ -180,6 +180,7 @@ def test_each_table_keeps_its_name_keys_recovery_and_protection_after_the_map(pl
     for key, table in tables.items():
         assert table["name"] == f"tfplan_{names[key]}"
         assert [block["enabled"] for block in table["server_side_encryption"]] == [True]
+        assert table["billing_mode"] == "PAY_PER_REQUEST", key  # the checkov skip of CKV2_AWS_16 rests on it
         recovery = [block["enabled"] for block in table.get("point_in_time_recovery", [])]
         assert recovery == ([] if key == "runs" else [True]), key
         assert table["deletion_protection_enabled"] is (protected if key in ("usage", "tenants") else False)
