@@ -223,66 +223,68 @@ def load_equivalents() -> dict[str, dict[str, str]]:
     return json.loads(EQUIVALENTS.read_text(encoding="utf-8"))
 
 
-def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[str, str]]) -> dict:
-    results = read_results(module)
-    counts = {"mutants": len(results), "killed": 0, "timed_out": 0, "survived": 0, "no_tests": 0}
+def tally(
+    mutants: int,
+    killed: int,
+    timed_out: int,
+    undetected: list[dict[str, str]],
+    equivalents: dict[str, dict[str, str]],
+    equivalent: int = 0,
+) -> dict:
+    """The counts and score of a module's mutants: ``undetected`` are those neither killed nor timed
+    out ({name, status, change}); the ones listed as equivalent with the same changed line leave the
+    score (on top of ``equivalent`` already left out), a listed one whose line differs is stale."""
+    counts = {"survived": 0, "no_tests": 0}
     survivors: list[dict[str, str]] = []
-    excluded: list[str] = []
     stale: list[str] = []
-    for name, (status, line) in sorted(results.items()):
-        if status in KILLED:
-            counts["killed"] += 1
-            continue
-        if status in TIMEOUT:
-            counts["timed_out"] += 1
-            continue
-        known = equivalents.get(name)
+    for mutant in undetected:
+        known = equivalents.get(mutant["name"])
         if known is not None:
-            if known.get("change", "").strip() == line:
-                excluded.append(name)
+            if known.get("change", "").strip() == mutant["change"]:
+                equivalent += 1
                 continue
-            stale.append(name)
-        counts["no_tests" if status in ("no tests", "not checked") else "survived"] += 1
-        survivors.append({"name": name, "status": status, "change": line})
-    scored = counts["mutants"] - len(excluded)
-    detected = counts["killed"] + counts["timed_out"]
-    score = round(100.0 * detected / scored, 1) if scored else 100.0
+            stale.append(mutant["name"])
+        counts["no_tests" if mutant["status"] in ("no tests", "not checked") else "survived"] += 1
+        survivors.append(mutant)
+    scored = mutants - equivalent
+    detected = killed + timed_out
     return {
+        "mutants": mutants,
+        "killed": killed,
+        "timed_out": timed_out,
         **counts,
-        "equivalent": len(excluded),
-        "score": score,
-        "seconds": round(seconds, 1) if seconds is not None else None,
+        "equivalent": equivalent,
+        "score": round(100.0 * detected / scored, 1) if scored else 100.0,
         "survivors": survivors,
         "stale_equivalents": stale,
     }
 
 
+def summarise(module: str, seconds: float | None, equivalents: dict[str, dict[str, str]]) -> dict:
+    results = read_results(module)
+    statuses = [status for status, _ in results.values()]
+    undetected = [
+        {"name": name, "status": status, "change": line}
+        for name, (status, line) in sorted(results.items())
+        if status not in KILLED and status not in TIMEOUT
+    ]
+    row = tally(
+        len(results),
+        sum(1 for status in statuses if status in KILLED),
+        sum(1 for status in statuses if status in TIMEOUT),
+        undetected,
+        equivalents,
+    )
+    return {**row, "seconds": round(seconds, 1) if seconds is not None else None}
+
+
 def rescore(row: dict, equivalents: dict[str, dict[str, str]]) -> dict:
     """A stored row (its mutmut files are gone, e.g. on a fresh clone) with today's equivalents:
-    a survivor listed since, with the same changed line, leaves the score like in ``summarise``."""
-    survivors, excluded = [], 0
-    for survivor in row["survivors"]:
-        known = equivalents.get(survivor["name"])
-        if known is not None and known.get("change", "").strip() == survivor["change"]:
-            excluded += 1
-            continue
-        survivors.append(survivor)
-    if not excluded:
-        return row
-    left = {"survived": row["survived"], "no_tests": row["no_tests"]}
-    for survivor in row["survivors"]:
-        if survivor not in survivors:
-            left["no_tests" if survivor["status"] in ("no tests", "not checked") else "survived"] -= 1
-    equivalent = row["equivalent"] + excluded
-    scored = row["mutants"] - equivalent
-    detected = row["killed"] + row["timed_out"]
-    return {
-        **row,
-        **left,
-        "equivalent": equivalent,
-        "score": round(100.0 * detected / scored, 1) if scored else 100.0,
-        "survivors": survivors,
-    }
+    a survivor listed since, with the same changed line, leaves the score as in ``summarise``."""
+    scored = tally(
+        row["mutants"], row["killed"], row["timed_out"], row["survivors"], equivalents, row["equivalent"]
+    )
+    return {**row, **scored}
 
 
 def current_commit() -> str:
