@@ -71,15 +71,7 @@ def answer_lines(answer: dict) -> list[str]:
 
 def test_a_batch_keeps_the_verified_lines_and_refuses_each_other_line_by_reason():
     # Given one stream's batch: a genuine line, a forged one, an unsigned one, a cut one, another message
-    genuine = stamped(
-        stamp(9),
-        tenant="t",
-        request_id="a",
-        model_id="m",
-        input_tokens=3,
-        output_tokens=4,
-        keyring=TEST_KEYRING,
-    )
+    genuine = dated(stamp(9), DAY)
     forged = stamped(
         stamp(10),
         tenant="victim",
@@ -151,15 +143,7 @@ def test_unsigned_lines_pass_only_on_days_before_signed_lines_from():
 
 
 def test_control_messages_are_dropped_unreadable_records_fail_and_extracted_lines_are_read():
-    genuine = stamped(
-        stamp(9),
-        tenant="t",
-        request_id="a",
-        model_id="m",
-        input_tokens=3,
-        output_tokens=4,
-        keyring=TEST_KEYRING,
-    )
+    genuine = dated(stamp(9), DAY)
     records = [
         record(envelope([], kind="CONTROL_MESSAGE"), 0),
         {"recordId": "r1", "data": "not base64!"},
