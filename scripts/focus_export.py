@@ -15,16 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scripts.config import ROOT
-
-if str(ROOT / "functions") not in sys.path:  # token_profiler, as the functions import it
-    sys.path.insert(0, str(ROOT / "functions"))
+from scripts.tenants import Failure, outputs_path  # also puts functions/ (token_profiler) on the path
 
 FUNCTION_KEY = "focus_export"
-
-
-class Failure(Exception):
-    """A problem worth one line to the user, not a stack trace."""
 
 
 def check_month(value: str | None) -> str | None:
@@ -84,8 +77,7 @@ def run(argv: list[str] | None = None, client: Any = None) -> int:
     args = parser.parse_args(argv)
     try:
         month = check_month(args.month)
-        outputs_file = args.outputs or ROOT / "build" / "deploy" / args.stack / "outputs.json"
-        name, region = function_of(outputs_file, args.stack)
+        name, region = function_of(outputs_path(args.stack, args.outputs), args.stack)
         if client is None:
             import boto3
 
